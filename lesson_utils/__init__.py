@@ -1,0 +1,1 @@
+"""LLMs from the inside: the code behind the notebooks."""

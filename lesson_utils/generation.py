@@ -1,0 +1,135 @@
+"""Autoregressive generation: predict a token, append it, repeat.
+
+The loop is kept lean because it runs once per generated token: one KV cache
+allocated up front, logits computed for the last position only, no attention mask
+unless prompts of different lengths share a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import torch
+
+from .model import KVCache, Transformer
+from .sampling import check_sampling_args, sample_next
+
+
+def check_prompt_ids(ids, context_length: int, what: str = "prompt") -> list[int]:
+    if hasattr(ids, "tolist"):
+        ids = ids.tolist()
+    if isinstance(ids, str):
+        raise TypeError(f"{what} must be token ids here; encode the text with the tokenizer first")
+    if not isinstance(ids, (list, tuple)) or not all(isinstance(i, int) for i in ids):
+        raise TypeError(f"{what} must be a list of token ids (ints)")
+    if not ids:
+        raise ValueError(f"the {what} is empty: give at least one token")
+    if len(ids) > context_length:
+        raise ValueError(f"the {what} has {len(ids)} tokens but the context window holds "
+                         f"{context_length}; shorten it or drop the oldest turns of the conversation")
+    return list(ids)
+
+
+def _check_length(n_prompt: int, max_new_tokens, context_length: int) -> None:
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be a whole number >= 1, got {max_new_tokens!r}")
+    if n_prompt + max_new_tokens > context_length:
+        raise ValueError(f"{n_prompt} prompt tokens + {max_new_tokens} new tokens exceed the context "
+                         f"window of {context_length}; ask for at most "
+                         f"{max(context_length - n_prompt, 0)} new tokens or shorten the prompt")
+
+
+def _generator(seed, device) -> torch.Generator | None:
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be a whole number or None, got {type(seed).__name__}")
+    return torch.Generator(device=device).manual_seed(seed)
+
+
+@torch.inference_mode()
+def next_token_logits(model: Transformer, ids: Sequence[int]) -> torch.Tensor:
+    """Logits (V,) for the token that would follow `ids`."""
+    ids = check_prompt_ids(ids, model.config.context_length)
+    x = torch.tensor([ids], device=model.device)
+    return model(x, last_only=True).logits[0, -1].float()
+
+
+def next_token_distribution(model: Transformer, ids: Sequence[int]) -> torch.Tensor:
+    """Probabilities (V,) of every token being the next one; they sum to 1."""
+    return next_token_logits(model, ids).softmax(-1)
+
+
+@torch.inference_mode()
+def stream_batch(model: Transformer, prompts: Sequence[Sequence[int]], *, max_new_tokens: int = 64,
+                 temperature: float = 0.0, top_k: int | None = None, top_p: float | None = None,
+                 seed: int | None = None, stop_ids: Sequence[int] = (), pad_id: int = 0
+                 ) -> Iterator[list[int | None]]:
+    """Generate for several prompts at once, yielding one step at a time.
+
+    Each step yields a list with one new token id per prompt, or None for a prompt
+    that has already produced a stop token (the stop token itself is not yielded).
+    Prompts of different lengths are padded on the left and masked, so each prompt
+    sees the same probabilities as it would alone.
+    """
+    check_sampling_args(temperature, top_k, top_p)
+    if isinstance(prompts, (str, bytes)) or not prompts:
+        raise ValueError("prompts must be a non-empty list of token-id lists")
+    ctx = model.config.context_length
+    prompts = [check_prompt_ids(p, ctx) for p in prompts]
+    longest = max(map(len, prompts))
+    _check_length(longest, max_new_tokens, ctx)
+    device = model.device
+    generator = _generator(seed, device)
+    stop = torch.tensor(sorted(set(stop_ids)), dtype=torch.long, device=device)
+
+    B = len(prompts)
+    ids = torch.full((B, longest), pad_id, dtype=torch.long, device=device)
+    mask = torch.zeros((B, longest), dtype=torch.long, device=device)
+    for row, p in enumerate(prompts):
+        ids[row, longest - len(p):] = torch.tensor(p)
+        mask[row, longest - len(p):] = 1
+    ragged = bool((mask == 0).any())
+    cache = KVCache(model.config, B, longest + max_new_tokens, model.embed.weight.dtype, device)
+    done = torch.zeros(B, dtype=torch.bool, device=device)
+
+    logits = model(ids, cache=cache, attention_mask=mask if ragged else None, last_only=True).logits
+    for step in range(max_new_tokens):
+        new = sample_next(logits[:, -1], temperature, top_k, top_p, generator)       # (B,)
+        done |= torch.isin(new, stop)
+        yield [None if d else t for t, d in zip(new.tolist(), done.tolist(), strict=True)]
+        if bool(done.all()) or step == max_new_tokens - 1:
+            return
+        if ragged:
+            mask = torch.cat([mask, torch.ones((B, 1), dtype=mask.dtype, device=device)], dim=1)
+        logits = model(new[:, None], cache=cache, attention_mask=mask if ragged else None,
+                       last_only=True).logits
+
+
+def stream(model: Transformer, prompt: Sequence[int], **settings) -> Iterator[int]:
+    """Generate for one prompt, yielding each new token id as soon as it exists."""
+    for (token,) in stream_batch(model, [prompt], **settings):
+        if token is None:
+            return
+        yield token
+
+
+def generate(model: Transformer, prompt: Sequence[int], **settings) -> list[int]:
+    """The new token ids for one prompt (the prompt itself is not repeated).
+
+    settings: max_new_tokens, temperature (0 = greedy), top_k, top_p, seed, stop_ids.
+    """
+    return list(stream(model, prompt, **settings))
+
+
+def generate_batch(model: Transformer, prompts: Sequence[Sequence[int]], **settings) -> list[list[int]]:
+    """The new token ids for each prompt, generated together in one batch."""
+    outputs: list[list[int]] = [[] for _ in prompts]
+    finished = [False] * len(prompts)
+    for step in stream_batch(model, prompts, **settings):
+        for row, token in enumerate(step):
+            if token is None:
+                finished[row] = True
+            elif not finished[row]:
+                outputs[row].append(token)
+    return outputs
