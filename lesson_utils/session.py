@@ -1,0 +1,42 @@
+"""One call at the top of every notebook: seeds, threads, plot style, device."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+
+import numpy as np
+import torch
+
+from . import viz
+
+
+def setup(seed: int = 0, threads: int = 2, device=None, presenter: bool | None = None) -> torch.device:
+    """Make the notebook repeatable and say where it runs.
+
+    seed:     fixes Python's, NumPy's and PyTorch's random numbers, so two runs print the same.
+    threads:  CPU threads for PyTorch (2 matches the machines the series is tested on).
+    device:   "cpu" or "cuda"; by default CUDA when a GPU is present.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be a whole number, got {seed!r}")
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a whole number >= 1, got {threads!r}")
+    os.environ.setdefault("PYTHONHASHSEED", str(seed))
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    viz.use_style(presenter)
+    from .weights import pick_device
+    chosen = pick_device(device)
+    print(f"Python {sys.version.split()[0]} · PyTorch {torch.__version__} · "
+          f"{threads} CPU threads · seed {seed} · running on {describe_device(chosen)}")
+    return chosen
+
+
+def describe_device(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"the GPU ({torch.cuda.get_device_name(device)})"
+    return "the CPU"
