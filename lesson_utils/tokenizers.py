@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import functools
 
+import regex
 import tiktoken
 
 # GPT-2's pre-tokenizer, except that digits are split one by one (\p{N} instead of
 # ` ?\p{N}+`), as SmolLM2's tokenizer does. The text is first cut into these pieces;
-# byte-pair merges then happen only inside a piece.
+# byte-pair merges then happen only inside a piece. SmolLM2 cuts out each digit first
+# and runs GPT-2's pattern on the text between them, so whitespace right before a digit
+# stays one piece: "\n\n1" -> "\n\n", "1" (hence `\s+(?=\p{N})`).
 SMOLLM2_SPLIT_PATTERN = (
-    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+|\s+(?=\p{N})|\s+(?!\S)|\s+"""
 )
 CONTROL_TOKEN_TYPE = 3       # GGUF's token type for special (control) tokens
 TOKENIZER_NAMES = ("smollm2", "cl100k_base")
@@ -72,6 +75,9 @@ class Tokenizer:
         self.name = name
         self.encoding = encoding
         self.eos_id, self.bos_id, self.pad_id = eos_id, bos_id, pad_id
+        # Byte values with no token of their own (SmolLM2's vocabulary lacks 21 of the 256).
+        self._missing_bytes = frozenset(b for b in range(256)
+                                        if bytes([b]) not in encoding._mergeable_ranks)
 
     def __repr__(self) -> str:
         return f"Tokenizer({self.name!r}, {self.n_vocab} tokens)"
@@ -94,9 +100,31 @@ class Tokenizer:
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, got {type(text).__name__}")
+        if self._missing_bytes and not self._missing_bytes.isdisjoint(
+                text.encode("utf-8", "surrogatepass")):
+            return self._encode_dropping_missing_bytes(text, allow_special)
         if allow_special:
             return self.encoding.encode(text, allowed_special="all")
         return self.encoding.encode(text, disallowed_special=())
+
+    def _encode_dropping_missing_bytes(self, text: str, allow_special: bool) -> list[int]:
+        """encode() for text holding bytes that have no token, such as b"\\x14" or the first
+        byte of U+40000..U+BFFFF: tiktoken would crash on them. Like the Hugging Face
+        tokenizer, cut the text into pieces, then drop those bytes: "a\\x14b" -> "a", "b"."""
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # as tiktoken
+        specials = sorted(self.encoding.special_tokens_set, key=len, reverse=True) if allow_special else []
+        special = "(" + "|".join(map(regex.escape, specials)) + ")"
+        segments = regex.split(special, text) if specials else [text]
+        ids = []
+        for i, segment in enumerate(segments):
+            if i % 2:              # the separators split() keeps: special tokens
+                ids.append(self.encoding.encode_single_token(segment))
+                continue
+            for piece in regex.findall(self.encoding._pat_str, segment):
+                kept = bytes(b for b in piece.encode("utf-8") if b not in self._missing_bytes)
+                if kept:
+                    ids.extend(self.encoding._encode_single_piece(kept))
+        return ids
 
     def decode(self, ids) -> str:
         """Ids -> text; bytes that are not valid UTF-8 on their own become '�'."""

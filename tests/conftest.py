@@ -1,0 +1,51 @@
+"""Shared fixtures: our model and tokenizer, and the Hugging Face reference, each loaded once.
+
+transformers is the reference implementation for the tests only; the notebooks never
+import it. Fixtures that need it skip when it is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+
+# OpenMP threads that spin while they wait make PyTorch up to 10 times slower when other
+# processes share the CPU (CI runners, a laptop with a notebook open); waiting passively
+# costs next to nothing when the cores are free. Read once, when torch is first imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from lesson_utils.tokenizers import get_tokenizer  # noqa: E402
+from lesson_utils.weights import find_model_file, load_transformer  # noqa: E402
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="session")
+def model():
+    """Our SmolLM2-135M-Instruct Transformer, float32, on the CPU."""
+    return load_transformer(device="cpu")
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    return get_tokenizer("smollm2")
+
+
+@pytest.fixture(scope="session")
+def ref_model():
+    """transformers' LlamaForCausalLM read from the same GGUF file (eager attention,
+    so that it can return attention weights)."""
+    transformers = pytest.importorskip("transformers")
+    path = find_model_file()
+    ref = transformers.AutoModelForCausalLM.from_pretrained(
+        str(path.parent), gguf_file=path.name, dtype=torch.float32, attn_implementation="eager")
+    return ref.eval()
+
+
+@pytest.fixture(scope="session")
+def ref_tokenizer():
+    transformers = pytest.importorskip("transformers")
+    path = find_model_file()
+    return transformers.AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
