@@ -28,12 +28,24 @@ def setup(seed: int = 0, threads: int = 2, device=None, presenter: bool | None =
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
+    _inline_figures()
     viz.use_style(presenter)
     from .weights import pick_device
     chosen = pick_device(device)
     print(f"Python {sys.version.split()[0]} · PyTorch {torch.__version__} · "
           f"{threads} CPU threads · seed {seed} · running on {describe_device(chosen)}")
     return chosen
+
+
+def _inline_figures() -> None:
+    """In a notebook, draw figures into the notebook whatever MPLBACKEND says (CI sets Agg)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        shell.run_line_magic("matplotlib", "inline")
 
 
 def describe_device(device: torch.device) -> str:

@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import zlib
 from pathlib import Path
 
@@ -194,6 +195,20 @@ def _atomic_write(path: Path, write) -> None:
             os.remove(tmp)
 
 
+def _remove_stale_temporary_files(folder: Path, older_than_s: float = 600) -> None:
+    """Delete temporary files left by a build that was killed (up to 540 MB each).
+
+    Only old ones: a young one may belong to a build running right now in another notebook.
+    """
+    now = time.time()
+    for tmp in folder.glob("*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > older_than_s:
+                tmp.unlink()
+        except OSError:
+            pass      # removed meanwhile by another build
+
+
 def _manifest_ok(folder: Path) -> bool:
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
@@ -212,6 +227,7 @@ def build_cache(gguf_path: Path, folder: Path, progress=None) -> None:
     """Dequantize the GGUF file into `folder` (weights.pt, vocab.json, manifest.json)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "manifest.json").unlink(missing_ok=True)     # invalid until rebuilt
+    _remove_stale_temporary_files(folder)
     reader = _gguf_reader(gguf_path)
     config = read_config(reader)
     if progress:

@@ -22,18 +22,20 @@
 #
 # **You will see that**
 # 1. an LLM is two things: a **file of numbers** (134.5 million of them) and a **short program** that runs them;
-# 2. it is a **function**: text goes in, and out comes a probability for each of the 49,152 tokens that could come next;
+# 2. it is a **function**: text goes in, and out comes a probability for each of the 49,152 *tokens* (words or
+#    pieces of words, the units it reads and writes) that could come next;
 # 3. **chatting is a text format**: your question, the system message and the answer are one long text with markers in it;
 # 4. a model is made in **stages**: pretraining gives it knowledge, post-training makes it an assistant;
-# 5. the model is a **compressed** trace of its training text: thousands of times smaller.
+# 5. the model is a **compressed** trace of its training text: tens of thousands of times smaller.
 #
 # **Time:** about 40 minutes. **Builds on:** nothing; this is the first notebook. Every later notebook opens
 # one of these parts further.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
-# One call fixes the random seeds (so your numbers match the ones printed here), the number of CPU
-# threads and the plot style, and says whether a GPU is used.
+# One call fixes the random seeds (the model itself has no randomness, but later notebooks draw random
+# samples, and fixed seeds make your numbers match the ones printed here), the number of CPU threads
+# and the plot style, and says whether a GPU is used.
 
 # %% slideshow={"slide_type": "skip"}
 # NBVAL_IGNORE_OUTPUT
@@ -41,6 +43,7 @@ import lesson_utils  # first, before torch: it sets how PyTorch's CPU threads wa
 import inspect
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 
 from lesson_utils import exercises, viz
@@ -72,14 +75,21 @@ print(f"bytes per parameter in this file: {info['file_bytes'] / info['n_params']
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The file is more than five times smaller than 4 bytes per number would need. Most of its numbers
-# are stored *quantized*: in about 4.5 bits each instead of 32. Before we see how, here is what else
-# the file holds. Besides the numbers it has a few settings (metadata) that the program needs:
+# are stored *quantized*: in 5 bits each instead of 32. A few parts are kept more precisely (the
+# token table in 8 bits, some small tensors in full 32 bits), so the file averages 0.73 bytes per number.
+# Before we see how, here is what else the file holds: a few settings (metadata) that the program needs.
 
 # %% slideshow={"slide_type": "fragment"}
 for key in ["general.architecture", "general.license", "llama.block_count", "llama.embedding_length",
             "llama.attention.head_count", "llama.attention.head_count_kv", "llama.feed_forward_length",
             "llama.context_length", "llama.vocab_size"]:
     print(f"{key:32} {info['metadata'][key]}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# `llama` means SmolLM2 uses the same design as Meta's Llama models (with its own numbers). It has 30
+# layers; each token is represented by 576 numbers inside the model; 9 and 3 *heads* are parts of the
+# attention step (notebook 03); `context_length` 8192 is the most tokens it can read at once
+# (notebook 01); the vocabulary has 49,152 different tokens.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The numbers themselves are grouped into named **tensors** (tables of numbers). There are 272 of
@@ -93,19 +103,25 @@ print("...")
 print("tensors by storage type:", dict(info["kinds"]))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# `blk.0` … `blk.29` are the 30 layers (*blocks*); each has the same ten tensors. `token_embd` is the
+# `blk.0` … `blk.29` are the 30 layers (*blocks*); each has the same nine tensors. `token_embd` is the
 # largest single table: one row of 576 numbers for each of the 49,152 tokens the model knows.
 #
 # **How 4-bit storage works.** `Q4_1` cuts a tensor into blocks of 32 numbers. Each block keeps
-# a *scale* and an *offset* (2 bytes each) and then one 4-bit code (0 to 15) per number, so each number
-# is `scale × code + offset`. Here are the first 20 raw bytes of the first layer's query matrix,
-# decoded by hand:
+# a *scale* and an *offset* (2 bytes each, as 16-bit numbers) and then one 4-bit code (0 to 15) per
+# number, so each number is `scale × code + offset`. 32 numbers fit in 2 + 2 + 16 = 20 bytes: 5 bits
+# each. Here are the first 20 raw bytes of the first layer's query matrix, decoded by hand:
 
 # %% slideshow={"slide_type": "fragment"}
 block = raw_q4_1_block("blk.0.attn_q.weight")
 print("raw bytes:", block.hex(" "))
-values = decode_q4_1_block(block)
+scale, offset = np.frombuffer(block[:4], dtype=np.float16).astype(np.float32)   # bytes 1-2 and 3-4
+packed = np.frombuffer(block[4:], dtype=np.uint8)                                # 16 bytes, 2 codes each
+codes = np.concatenate([packed & 0x0F, packed >> 4])                             # low halves, then high
+values = scale * codes + offset
+print(f"scale {scale:.4f}, offset {offset:.4f}")
+print("codes:    ", codes[:8].tolist(), "...")
 print("decoded:  ", [round(float(v), 4) for v in values[:8]], "... (32 numbers)")
+print("same as lesson_utils' decoder:", np.array_equal(values, decode_q4_1_block(block)))
 print(f"only {len(set(values.tolist()))} different values: 4 bits can tell apart only 16")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -126,14 +142,23 @@ lm = load_chat_model()
 lm
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The program is written in plain PyTorch in `lesson_utils/model.py`. This is all of it that runs for
-# one layer; the model repeats it 30 times:
+# The program is written in plain PyTorch in `lesson_utils/model.py`. Its road map:
+#
+# > token ids → one row of the token table for each → 30 blocks → a final normalisation → a score for
+# > every token in the vocabulary
+#
+# Each block does two things: an *attention* step, where each token gathers information from the
+# tokens before it (notebook 03), and a *feed-forward* step, which works on each token alone. Both
+# add their result to the running vector (the *residual*) rather than replacing it. This is all the
+# code that runs for one block; the model repeats it 30 times (the names `cos`, `sin`, `mask` and
+# `cache` are details of attention, explained in notebook 03):
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(Block.forward))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# and this is the whole network, from token ids to scores for every possible next token:
+# and this is the rest of the network's `forward` function (its first lines, not shown, only check the
+# input), from token ids to scores for every possible next token:
 
 # %% slideshow={"slide_type": "fragment"}
 source = inspect.getsource(Transformer.forward)
@@ -153,9 +178,12 @@ for name, p in lm.model.blocks[0].named_parameters():
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 1 · Count the numbers in one block
-# Using the shapes above (or the settings: width 576, 9 query heads and 3 key/value heads of 64
-# numbers each, feed-forward width 1536), how many numbers does one block hold? Write an expression,
-# not just a number: `576 * 576 + ...`.
+# How many numbers does one block hold? You can add up the `numbers` column above, but try to
+# get each term from the settings: width 576; the query matrix makes 9 heads × 64 = 576 numbers from
+# 576, the key and value matrices 3 heads × 64 = 192 each; the output matrix 576 from 576; the
+# feed-forward part has three matrices (gate, up, down) between width 576 and width 1536; and two
+# normalisation layers keep one gain number per width (576 each). Write an expression:
+# `576 * 576 + ...`.
 
 # %% slideshow={"slide_type": "fragment"}
 block_parameters = ...   # your expression here
@@ -171,7 +199,9 @@ exercises.check_block_parameters(block_parameters)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # 30 blocks × 3,540,096 = 106.2 million; the token table adds 49,152 × 576 = 28.3 million, and the
-# final norm 576 more: 134,515,008, the count read from the file.
+# final norm 576 more: 134,515,008, the count read from the file. There is no separate output table:
+# to score the next token, the model reuses the token table (the weights are *tied*), so it is
+# counted once.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · One call: text in, probabilities out
@@ -188,7 +218,8 @@ print("tokens:   ", lm.tokenizer.token_strings(ids))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # One call of the model on these 5 ids gives 5 × 49,152 scores called *logits*: at each position,
-# one score per vocabulary token for "what comes after this". We need only the last position.
+# one score per vocabulary token for "what comes after this". We need only the last position: it is
+# the prediction for the token after the whole prompt.
 # The *softmax* turns scores into probabilities: positive numbers that add up to 1.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -209,6 +240,10 @@ plt.show()
 print(viz.next_tokens_table(top))
 print(f"\nthe other {probs.numel() - 10:,} tokens share {1 - sum(r['p'] for r in top):.3f}")
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# `␣` marks a space at the start of a token: most words come with the space before them
+# (`' Paris'`), so the model need not write spaces separately.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The model does not "know" the answer as a fact stored somewhere; it gives " Paris" a high
 # probability because of how its numbers were tuned on text. Run the cell again: you get exactly
@@ -226,6 +261,10 @@ other = lm.top_next_tokens("Once upon a", k=8)
 viz.plot_next_tokens(other, title="After 'Once upon a'")
 plt.show()
 print(viz.next_tokens_table(other))
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Unlike after "The capital of France is", many continuations fit "Once upon a", so the probability
+# is spread out: even the favourite, " time", gets only 14%.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2 · Write softmax yourself
@@ -265,6 +304,11 @@ for step in range(10):
     print(f"step {step + 1:2}: chose {best['text']!r:12} with p = {best['p']:.3f}")
 print("\nresult:", repr(text))
 
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# After "Paris." the model seems to think it is inside a numbered quiz list and carries on with
+# item 2. Always taking the top token does not keep a text on topic: the model only ever asks
+# "what usually comes next?". Notebooks 04 and 05 look at this loop and at its alternatives.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Chatting is a text format
 #
@@ -303,6 +347,8 @@ for system in ["You are a helpful assistant.", "Always answer in French."]:
     print(f"SYSTEM: {system}\nREPLY:  {reply}\n")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# (The replies stop mid-sentence because we asked for at most 40 and 30 new tokens.)
+#
 # Same question, different hidden instructions, different behaviour: the system message is just
 # more text that the model conditions on. A model this small follows it only loosely (its French is
 # poor, and its facts are shaky); bigger models follow it much better, by the same mechanism.
@@ -321,8 +367,9 @@ ChatBox(lm, systems={"helpful assistant": "You are a helpful assistant.",
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 · Write a chat prompt by hand
 # Write, as one Python string, the exact text the model reads for a conversation whose system
-# message is `Be brief.` and whose user asks `Hi!`, ready for the assistant to answer.
-# Use `\n` for a line break.
+# message is `Be brief.` and whose user asks `Hi!`, ready for the assistant to answer: like the
+# printed example above, it ends with `<|im_start|>assistant` and one line break. Use `\n` for a
+# line break.
 
 # %% slideshow={"slide_type": "fragment"}
 conversation = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi!"}]
@@ -341,13 +388,15 @@ exercises.check_chat_text(my_chat_text, conversation)
 # |---|---|---|
 # | **pretraining** | trillions of tokens of web pages, books, code and maths, predicting each next token | a *base model*: continues any text, knows facts and language |
 # | **supervised fine-tuning (SFT)** | many thousands of conversations in the chat format above, written or checked by people (or by larger models) | an *assistant*: answers questions in turns |
-# | **preference tuning (RLHF, DPO)** | pairs of answers where people (or a judge model) chose the better one | an assistant whose answers people prefer |
+# | **preference tuning** (RLHF: reinforcement learning from human feedback, or its simpler cousin DPO) | pairs of answers where people (or a judge model) chose the better one | an assistant whose answers people prefer |
 #
 # SmolLM2-135M-Instruct went through all three (its makers used DPO for the last). Notebook 06 does
 # pretraining in miniature and notebook 07 the post-training.
 #
 # The pretraining habit is still inside the chat model. Give it text *without* the chat format and
-# it continues the text the way a document would go on, rather than answering:
+# it continues the text as some web page might go on. Compare the two outputs below: the plain text
+# turns into a question-and-answer page ("A: The answer is:") that drifts into a definition of bread,
+# while the chat-formatted question gets an assistant's reply that starts on a recipe:
 
 # %% slideshow={"slide_type": "fragment"}
 question = "How do I bake bread?"
@@ -370,11 +419,11 @@ print(f"{bytes_per_token:.2f} bytes of English text per token")
 
 training_tokens = 2e12
 training_bytes = training_tokens * bytes_per_token
-for label, size in [("this file (4-bit)", info["file_bytes"]),
+print(f"training text: about {training_bytes / 1e12:.1f} TB")
+for label, size in [("this file (mostly 5-bit)", info["file_bytes"]),
                     ("the same numbers in 16-bit", info["n_params"] * 2),
                     ("the same numbers in 32-bit", info["n_params"] * 4)]:
-    print(f"training text {training_bytes / 1e12:.1f} TB vs {label:28} {size / 1e6:6.0f} MB:"
-          f"  {training_bytes / size:>9,.0f} times smaller")
+    print(f"the model as {label:28} {size / 1e6:4.0f} MB is {training_bytes / size:>8,.0f} times smaller")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # About ten terabytes of text would fill a shelf of hard drives; the model fits in a 98 MB file. So the
@@ -386,7 +435,8 @@ for label, size in [("this file (4-bit)", info["file_bytes"]),
 # ## 7 · How fast is it on this machine?
 #
 # When you choose a model, speed and memory matter as much as quality. Here is this model's speed
-# on the computer running this notebook (your numbers will differ from the saved ones):
+# on the computer running this notebook (your numbers will differ from the saved ones). For scale:
+# people read about 5 tokens per second, so anything faster feels instant in a chat.
 
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
@@ -402,13 +452,13 @@ print(f"memory for the 32-bit numbers: {info['n_params'] * 4 / 1e6:.0f} MB")
 # ## Summary
 #
 # - An LLM is **a file of numbers plus a short program**: 134,515,008 numbers in a 98 MB file, most
-#   stored in 4 bits, and a few hundred lines of PyTorch that run them.
+#   stored in 5 bits, and a few hundred lines of PyTorch that run them.
 # - It is a **function**: text → tokens → one probability for each of 49,152 possible next tokens,
 #   adding up to 1. Writing is repeating this one token at a time.
 # - **Chat is a text format**: system, user and assistant turns between special tokens. Changing the
 #   system message changes the behaviour, because it is more text to continue from.
 # - It was made by **pretraining** (next-token prediction on about 2 trillion tokens), then
 #   **post-training** (SFT on conversations, preference tuning) that made it an assistant.
-# - The training text is **tens of thousands of times larger** than the model: it keeps patterns, not copies.
+# - The model is **tens of thousands of times smaller** than its training text: it keeps patterns, not copies.
 #
 # **Next:** notebook 01 looks at tokens: why the text is cut the way it is, and what that explains.

@@ -302,3 +302,17 @@ def test_half_split_rope_on_our_rows_equals_pairwise_rope_on_gguf_rows(model):
 def test_config_read_from_the_gguf_file():
     reader = weights._gguf_reader(find_model_file())
     assert same_config(weights.read_config(reader))
+
+
+def test_stale_temporary_files_are_removed_but_young_ones_kept(tmp_path):
+    import os
+    import time
+
+    from lesson_utils.weights import _remove_stale_temporary_files
+    old, young = tmp_path / "weights.pt.abc.tmp", tmp_path / "weights.pt.def.tmp"
+    old.write_bytes(b"x")
+    young.write_bytes(b"x")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    _remove_stale_temporary_files(tmp_path)
+    assert not old.exists() and young.exists()
