@@ -161,18 +161,27 @@ class Attention(nn.Module):
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None:
             k, v = cache.store(layer, k, v)                            # (B, K, S, hd)
+        if want_weights:
+            y, weights = self.attend(q, k, v, mask)
+        else:
+            # The same computation as attend(), fused by PyTorch into one call: faster, and
+            # it never stores the (T, S) weights. Tests check that both give the same output.
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
+            weights = None
+        y = y.transpose(1, 2).reshape(B, T, self.n_heads * self.hd)    # (B, T, H*hd)
+        return self.out(y), weights
+
+    def attend(self, q, k, v, mask):
+        """Attention written out: q (B, H, T, hd), k and v (B, K, S, hd) -> (B, H, T, hd), weights."""
         # Each key/value head serves H // K query heads: repeat it for each of them.
         group = self.n_heads // self.n_kv_heads
         k = k.repeat_interleave(group, dim=1)                          # (B, H, S, hd)
         v = v.repeat_interleave(group, dim=1)                          # (B, H, S, hd)
-
         scores = q @ k.transpose(-2, -1) / math.sqrt(self.hd)          # (B, H, T, S)
         if mask is not None:
             scores = scores + mask                                     # -inf-like where not allowed
         weights = torch.softmax(scores, dim=-1)                        # each row sums to 1
-        y = weights @ v                                                # (B, H, T, hd)
-        y = y.transpose(1, 2).reshape(B, T, self.n_heads * self.hd)    # (B, T, H*hd)
-        return self.out(y), (weights if want_weights else None)
+        return weights @ v, weights                                    # (B, H, T, hd), (B, H, T, S)
 
 
 class FeedForward(nn.Module):

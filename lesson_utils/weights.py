@@ -273,6 +273,9 @@ def load_transformer(gguf_path: Path | None = None, device=None, progress=None) 
     state_dict = torch.load(folder / "weights.pt", mmap=True, weights_only=True)
     with torch.device("meta"):
         model = Transformer(config)     # shapes only: no memory spent on random numbers
+    # Copied out of the memory-mapped file into ordinary memory: decoding runs a few per
+    # cent faster, and training code may change the numbers without touching the cache.
+    state_dict = {name: t.clone() for name, t in state_dict.items()}
     model.load_state_dict(state_dict, assign=True, strict=False)
     missing = {n for n, _ in model.named_parameters()} - set(state_dict)
     assert not missing, f"the cache lacks {sorted(missing)}"
