@@ -89,7 +89,8 @@ class Tokenizer:
     @property
     def special_tokens(self) -> dict[str, int]:
         """Special token text -> id, e.g. {"<|im_start|>": 1, ...}."""
-        return {t: self.encoding.encode_single_token(t) for t in self.encoding.special_tokens_set}
+        pairs = ((t, self.encoding.encode_single_token(t)) for t in self.encoding.special_tokens_set)
+        return dict(sorted(pairs, key=lambda pair: pair[1]))     # by id: the same order in every run
 
     def encode(self, text: str, allow_special: bool = True) -> list[int]:
         """Text -> ids. "Hello world" -> [19556, 905] with smollm2.

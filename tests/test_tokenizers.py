@@ -285,3 +285,10 @@ def test_roundtrip_cl100k_base(text):
 @given(text=ASSIGNED_TEXTS)
 def test_encode_matches_transformers_on_arbitrary_text(tokenizer, smollm2_reference, text):
     assert tokenizer.encode(text) == smollm2_reference.encode(text, add_special_tokens=True).ids
+
+
+def test_special_tokens_are_listed_in_id_order():
+    # A set's order changes with Python's hash seed; notebooks print this dict.
+    specials = get_tokenizer("smollm2").special_tokens
+    assert list(specials.values()) == sorted(specials.values())
+    assert list(specials)[:3] == ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
