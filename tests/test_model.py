@@ -115,12 +115,18 @@ def test_kv_cache_steps_of_several_tokens(model, ids, full):
     torch.testing.assert_close(torch.cat([a, b.logits, c], dim=1), full.logits, **LOGITS_TOL)
 
 
-def test_left_padded_prompt_matches_alone(model, tokenizer):
-    short = tokenizer.encode("Paris is the capital of")
-    long = tokenizer.encode("Once upon a time, in a small village by the sea, there lived a")
+def left_padded(short: list[int], long: list[int]):
+    """Two prompts as one batch: ids (2, len(long)) with the short one padded on the left, and the mask."""
     pad = len(long) - len(short)
     ids = torch.tensor([[0] * pad + short, long])
     mask = torch.tensor([[0] * pad + [1] * len(short), [1] * len(long)])
+    return ids, mask
+
+
+def test_left_padded_prompt_matches_alone(model, tokenizer):
+    short = tokenizer.encode("Paris is the capital of")
+    long = tokenizer.encode("Once upon a time, in a small village by the sea, there lived a")
+    ids, mask = left_padded(short, long)
     with torch.inference_mode():
         batch = model(ids, attention_mask=mask, last_only=True).logits[:, -1].softmax(-1)
         alone = [model(torch.tensor([p]), last_only=True).logits[0, -1].softmax(-1) for p in (short, long)]
@@ -135,9 +141,7 @@ def test_left_padded_prompt_matches_alone(model, tokenizer):
 def test_padded_batch_with_cache(model, tokenizer):
     short = tokenizer.encode("One, two,")
     long = tokenizer.encode("Monday, Tuesday, Wednesday,")
-    pad = len(long) - len(short)
-    ids = torch.tensor([[0] * pad + short, long])
-    mask = torch.tensor([[0] * pad + [1] * len(short), [1] * len(long)])
+    ids, mask = left_padded(short, long)
     nxt = torch.tensor([[tokenizer.encode(" three")[0]], [tokenizer.encode(" Thursday")[0]]])
     cache = KVCache(model.config, 2, ids.shape[1] + 1)
     with torch.inference_mode():
