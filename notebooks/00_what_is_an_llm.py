@@ -234,7 +234,7 @@ print(f"{probs.numel():,} probabilities, adding up to {probs.sum().item():.4f}")
 # token is it?
 
 # %% slideshow={"slide_type": "fragment"}
-top = lm.top_next_tokens(prompt, k=10)
+top = lm.top_tokens(probs, k=10)     # from the probabilities computed above
 viz.plot_next_tokens(top, title=f"After {prompt!r}")
 plt.show()
 print(viz.next_tokens_table(top))

@@ -287,3 +287,13 @@ def test_top_next_tokens(lm):
 def test_chat_model_prompt_checks(lm, prompt, error):
     with pytest.raises(error, match="prompt"):
         lm.generate(prompt)
+
+
+def test_top_tokens_of_given_probabilities_match_top_next_tokens(model, tokenizer):
+    from lesson_utils.chat_model import ChatModel
+    lm = ChatModel(model, tokenizer)
+    probs = lm.next_token_probs("The capital of France is")
+    assert lm.top_tokens(probs, k=3) == lm.top_next_tokens("The capital of France is", k=3)
+    assert lm.top_tokens(probs, k=3)[0]["text"] == " Paris"
+    with pytest.raises(ValueError, match="k must be"):
+        lm.top_tokens(probs, k=0)
