@@ -21,7 +21,7 @@ import time
 
 import _common as C
 
-SCRIPTS = ["bench_load.py", "bench_decode.py", "bench_batch.py"]
+SCRIPTS = ["bench_load.py", "bench_decode.py", "bench_batch.py", "bench_bpe.py"]
 WHATIF = [["whatif_decode.py"], ["whatif_decode.py", "--batch"]]
 
 
@@ -93,6 +93,19 @@ def summary_markdown(quick: bool, whatif: bool) -> str:
         lines += [f"| (same step with tiny widths: Python + dispatch floor) | "
                   f"{decode['overhead_floor_ms_per_step']:.2f} | "
                   f"{decode['overhead_floor_ms_per_step'] / prof['wall_ms_per_step']:.0%} |"]
+    bpe = _read("bpe", quick)
+    if bpe:
+        lines += ["", f"BPE training on the project corpus ({bpe['corpus_chars']:,} characters; "
+                  "results/bpe.txt):", "",
+                  "| vocabulary | merges | train_bpe (s) | naive (s) | merges/s (fast) | speed-up "
+                  "| same merges |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in bpe["training"]:
+            naive = f"{r['naive_s']:.2f}" if "naive_s" in r else "-"
+            speedup = f"{r['speedup']:.0f}x" if "speedup" in r else ""
+            same = _met(r["same_merges"]) if "same_merges" in r else ""
+            lines += [f"| {r['vocab_size']} | {r['merges']} | {r['fast_s']:.3f} | {naive} | "
+                      f"{r['fast_merges_per_s']:,} | {speedup} | {same} |"]
     for name, title in (("whatif_decode", "What-if: candidate fixes, one prompt"),
                         ("whatif_batch", "What-if: candidate fixes, batch of 16")):
         data = _read(name, quick) if whatif else None

@@ -55,3 +55,34 @@ def user(text: str, system: str | None = None) -> list[dict]:
     """The conversation of one question: [system?, user]."""
     messages = [{"role": "system", "content": system}] if system is not None else []
     return check_messages(messages + [{"role": "user", "content": text}])
+
+
+def drop_oldest_turns(messages, count_tokens, max_tokens: int) -> tuple[list[dict], int]:
+    """What chat applications do when a conversation outgrows the context window.
+
+    Drop the oldest user/assistant messages (a whole user + assistant exchange at a
+    time) until the rendered conversation takes at most `max_tokens` tokens. A leading
+    system message and the last message are always kept. count_tokens(text) -> int,
+    e.g. lambda text: len(tokenizer.encode(text)).
+    Returns (the messages kept, how many were dropped).
+    """
+    messages = check_messages(messages)
+    if not callable(count_tokens):
+        raise TypeError("count_tokens must be a function text -> number of tokens, "
+                        "e.g. lambda text: len(tokenizer.encode(text))")
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        raise ValueError(f"max_tokens must be a whole number >= 1, got {max_tokens!r}")
+    head = messages[:1] if messages[0]["role"] == "system" else []
+    body = messages[len(head):]
+    dropped = 0
+    while count_tokens(render_chat(head + body)) > max_tokens:
+        if len(body) <= 1:
+            raise ValueError(f"even the system message and the last message alone take "
+                             f"{count_tokens(render_chat(head + body))} tokens, more than {max_tokens}; "
+                             "shorten them")
+        body = body[1:]
+        dropped += 1
+        while len(body) > 1 and body[0]["role"] == "assistant":     # never start with a reply
+            body = body[1:]
+            dropped += 1
+    return head + body, dropped

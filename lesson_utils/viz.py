@@ -5,6 +5,7 @@ Display code only; nothing in the computing modules imports this one.
 
 from __future__ import annotations
 
+import functools
 import os
 
 import matplotlib as mpl
@@ -65,3 +66,96 @@ def next_tokens_table(rows: list[dict]) -> str:
     lines = [f"{'token':>16}  {'id':>6}  probability"]
     lines += [f"{show_text(r['text'])!r:>16}  {r['id']:>6}  {r['p']:.3f}" for r in rows]
     return "\n".join(lines)
+
+
+# Light tints of the palette for token backgrounds: dark text stays readable on all of them.
+TOKEN_COLOURS = ["#D3E5F5", "#FBE3BD", "#C8EBDD", "#F7D3C2", "#F0D6E6"]
+SPECIAL_COLOUR = "#444444"
+
+
+def _visible(text: str, show_whitespace: bool) -> str:
+    return show_text(text) if show_whitespace else text
+
+
+def token_html(spans, show_whitespace: bool = False, show_ids: bool = True) -> str:
+    """Tokens as coloured boxes (id underneath) in HTML; a line break wherever a token holds one."""
+    import html
+    boxes = []
+    for k, span in enumerate(spans):
+        colour, ink = (SPECIAL_COLOUR, "white") if span.special else (TOKEN_COLOURS[k % len(TOKEN_COLOURS)],
+                                                                         "black")
+        shown = html.escape(_visible(span.text, show_whitespace)) or "&nbsp;"
+        id_line = (f'<br><span style="font-size:70%;color:{ink};opacity:0.75">{span.id}</span>'
+                   if show_ids else "")
+        boxes.append(f'<span title="token id {span.id}" style="display:inline-block;margin:1px;padding:0 2px;'
+                     f'background:{colour};color:{ink};border-radius:3px;text-align:center;'
+                     f'white-space:pre;font-family:monospace;line-height:1.2">{shown}{id_line}</span>')
+        if "\n" in span.text:
+            boxes.append("<br>")
+    return '<div style="line-height:2.4">' + "".join(boxes) + "</div>"
+
+
+@functools.cache
+def _mono_font():
+    from matplotlib import font_manager, ft2font
+    return ft2font.FT2Font(font_manager.findfont("monospace"))
+
+
+def _drawable(text: str) -> str:
+    """Characters the monospace font cannot draw (emoji, most CJK) written as their code, e.g. "U+1F642"."""
+    font = _mono_font()
+    return "".join(ch if ch.isascii() or font.get_char_index(ord(ch)) else f"U+{ord(ch):04X}" for ch in text)
+
+
+def plot_token_spans(spans, title: str = "", show_whitespace: bool = True, width: int = 72):
+    """The same boxes as token_html, drawn with matplotlib (for static copies of the notebook).
+
+    Monospace text, so a token of n characters is n units wide; rows wrap at `width` characters.
+    """
+    from matplotlib.patches import FancyBboxPatch
+    rows, x, y = [], 0.0, 0
+    for k, span in enumerate(spans):
+        shown = _drawable(_visible(span.text, show_whitespace)) or " "
+        w = max(len(shown), 0.5 * len(str(span.id)) + 0.4)       # the id underneath must fit too
+        if x > 0 and x + w > width:
+            x, y = 0.0, y + 1
+        rows.append((x, y, w, shown, span, k))
+        x += w + 0.4
+        if "\n" in span.text:
+            x, y = 0.0, y + 1
+    n_rows = max(row[1] for row in rows) + 1 if rows else 1      # a final line break adds no row
+    fig_width = 11.0
+    char_points = fig_width * 72 / (width + 1)           # the width of one character, in points
+    body, top = 0.75 * n_rows, (0.55 if title else 0.1)                   # inches
+    fig = plt.figure(figsize=(fig_width, body + top), layout="none")
+    ax = fig.add_axes((0, 0, 1, body / (body + top)))
+    for x, y, w, shown, span, k in rows:
+        colour, ink = (SPECIAL_COLOUR, "white") if span.special else (TOKEN_COLOURS[k % len(TOKEN_COLOURS)],
+                                                                         "black")
+        ax.add_patch(FancyBboxPatch((x + 0.05, -y - 0.9), w - 0.1, 0.85,
+                                    boxstyle="round,pad=0.02", facecolor=colour, edgecolor="none"))
+        ax.text(x + w / 2, -y - 0.35, shown, ha="center", va="center", color=ink,
+                family="monospace", fontsize=char_points / 0.62)
+        ax.text(x + w / 2, -y - 0.78, str(span.id), ha="center", va="center", color=ink,
+                fontsize=min(char_points / 0.62 * 0.55, 9), alpha=0.8)
+    ax.set_xlim(-0.5, width + 0.5)
+    ax.set_ylim(-n_rows - 0.05, 0.05)
+    ax.axis("off")
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=mpl.rcParams["axes.titlesize"])
+    return fig
+
+
+def plot_merge_curve(curve: list[int], step: int | None = None, title: str = "Each merge shortens the text"):
+    """Tokens in a text after 0, 1, 2, ... merges, with an optional marker at `step`."""
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.plot(range(len(curve)), curve, color=PALETTE[0])
+    if step is not None:
+        ax.plot([step], [curve[step]], "o", color=PALETTE[3], markersize=9)
+        ax.annotate(f"{step} merges: {curve[step]} tokens", (step, curve[step]), xytext=(10, 10),
+                    textcoords="offset points")
+    ax.set_xlabel("merges learned so far")
+    ax.set_ylabel("tokens in the text")
+    ax.set_ylim(0, curve[0] * 1.05)
+    ax.set_title(title)
+    return fig

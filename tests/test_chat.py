@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lesson_utils.chat import DEFAULT_SYSTEM, check_messages, render_chat, user
+from lesson_utils.chat import DEFAULT_SYSTEM, check_messages, drop_oldest_turns, render_chat, user
 
 CONVERSATIONS = {
     "one_question": [{"role": "user", "content": "What is the capital of France?"}],
@@ -119,3 +119,47 @@ def test_bad_message_error_names_its_position():
 def test_non_str_content():
     with pytest.raises(TypeError, match="content must be a str"):
         render_chat([{"role": "user", "content": 42}])
+
+
+LONG_CHAT = [
+    {"role": "system", "content": "Be brief."},
+    {"role": "user", "content": "My name is Ada."},
+    {"role": "assistant", "content": "Hello Ada!"},
+    {"role": "user", "content": "Tell me about the moon."},
+    {"role": "assistant", "content": "It orbits the Earth."},
+    {"role": "user", "content": "What is my name?"},
+]
+
+
+def _chars(text):            # a stand-in tokenizer: one token per character
+    return len(text)
+
+
+def test_drop_oldest_turns_keeps_everything_that_fits():
+    kept, dropped = drop_oldest_turns(LONG_CHAT, _chars, 10_000)
+    assert kept == LONG_CHAT and dropped == 0
+
+
+def test_drop_oldest_turns_drops_whole_exchanges_first():
+    full = len(render_chat(LONG_CHAT))
+    kept, dropped = drop_oldest_turns(LONG_CHAT, _chars, full - 1)
+    assert dropped == 2                                     # "My name is Ada." and its reply
+    assert kept[0] == LONG_CHAT[0] and kept[1]["content"] == "Tell me about the moon."
+    assert len(render_chat(kept)) <= full - 1
+    kept, dropped = drop_oldest_turns(LONG_CHAT, _chars, len(render_chat([LONG_CHAT[0], LONG_CHAT[-1]])))
+    assert kept == [LONG_CHAT[0], LONG_CHAT[-1]] and dropped == 4
+
+
+def test_drop_oldest_turns_without_a_system_message_never_starts_with_a_reply():
+    chat = LONG_CHAT[1:]
+    kept, dropped = drop_oldest_turns(chat, _chars, len(render_chat(chat)) - 1)
+    assert kept[0]["role"] == "user" and dropped == 2
+
+
+def test_drop_oldest_turns_errors():
+    with pytest.raises(ValueError, match="shorten them"):
+        drop_oldest_turns(LONG_CHAT, _chars, 20)
+    with pytest.raises(TypeError, match="count_tokens"):
+        drop_oldest_turns(LONG_CHAT, 100, 20)
+    with pytest.raises(ValueError, match="max_tokens"):
+        drop_oldest_turns(LONG_CHAT, _chars, 0)

@@ -40,3 +40,34 @@ def test_next_token_plot_and_table_agree():
     table = viz.next_tokens_table(rows)
     assert "7042" in table and "0.770" in table
     matplotlib.pyplot.close(fig)
+
+
+def test_token_html_escapes_breaks_lines_and_marks_specials():
+    from lesson_utils.token_economy import TokenSpan
+    spans = [TokenSpan(1, "<|im_start|>", special=True), TokenSpan(2, "<b>"), TokenSpan(3, " x\n")]
+    html = viz.token_html(spans, show_whitespace=True)
+    assert "&lt;b&gt;" in html and "<b>" not in html.replace("<br>", "")
+    assert html.count("<br>") == 4              # three id lines + one line break after "\n"
+    assert viz.SPECIAL_COLOUR in html and "␣x↵" in html
+    assert "␣" not in viz.token_html(spans, show_whitespace=False)
+    assert "token id 2" in html and ">2</span>" in html
+    assert ">2</span>" not in viz.token_html(spans, show_ids=False)
+
+
+def test_plot_token_spans_wraps_rows_and_draws_missing_glyphs_as_codes():
+    from lesson_utils.token_economy import TokenSpan
+    viz.use_style()
+    spans = [TokenSpan(i, " word") for i in range(30)] + [TokenSpan(99, "🙂")]
+    fig = viz.plot_token_spans(spans, title="t", width=40)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 31
+    rows = {round(p.get_y()) for p in ax.patches}
+    assert len(rows) == 5                          # 30 boxes of 5 characters, 40 per row, then the emoji
+    assert "U+1F642" in [t.get_text() for t in ax.texts]
+    matplotlib.pyplot.close(fig)
+
+
+def test_plot_merge_curve_marks_the_step():
+    fig = viz.plot_merge_curve([10, 8, 7], step=1)
+    assert "1 merges: 8 tokens" in [t.get_text() for t in fig.axes[0].texts]
+    matplotlib.pyplot.close(fig)

@@ -2,8 +2,10 @@
 
 import pytest
 
+from lesson_utils.bpe import train_bpe
 from lesson_utils.chat_model import ChatModel
-from lesson_utils.widgets import ChatBox, NextTokenExplorer
+from lesson_utils.tokenizers import get_tokenizer
+from lesson_utils.widgets import ChatBox, MergeStepper, NextTokenExplorer, TokenHighlighter
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +45,29 @@ def test_chat_box_reports_an_empty_question(lm):
     box = ChatBox(lm, {"helpful": "You are a helpful assistant."}, question="")
     box.ask.click()
     assert box.reply == "" and "empty" in box.answer.value
+
+
+def test_token_highlighter_follows_text_tokenizer_and_toggle(tokenizer):
+    tokenizers = {"smollm2": tokenizer, "cl100k_base": get_tokenizer("cl100k_base")}
+    box = TokenHighlighter(tokenizers, text="Hello world")
+    assert [s.id for s in box.spans] == [19556, 905]
+    assert "2 tokens" in box.summary.value and "5.50 characters per token" in box.summary.value
+    box.text.value = "12345"                          # the user types
+    assert len(box.spans) == 5
+    box.tokenizer.value = "cl100k_base"               # picks another tokenizer
+    assert [s.text for s in box.spans] == ["123", "45"]
+    assert "␣" not in box.tokens.value
+    box.text.value = "a b"
+    box.whitespace.value = True                       # ticks "show spaces"
+    assert "␣b" in box.tokens.value
+
+
+def test_merge_stepper_slider_replays_the_merges():
+    bpe = train_bpe("the cat sat on the mat " * 10, 300)
+    stepper = MergeStepper(bpe, "the cat sat on the mat")
+    assert len(stepper.ids) == 22 and "no merges yet" in stepper.summary.value
+    stepper.step.value = 3                            # the user drags the slider
+    assert len(stepper.ids) == stepper.curve[3] < 22
+    assert "merge 3:" in stepper.summary.value
+    stepper.step.value = stepper.step.max
+    assert stepper.ids == bpe.encode("the cat sat on the mat")

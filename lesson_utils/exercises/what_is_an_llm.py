@@ -1,8 +1,4 @@
-"""Checks for the exercises: each says in plain words what is right or what is off.
-
-A check prints its verdict and returns True or False; it never raises for a wrong
-answer, so a student's notebook keeps running.
-"""
+"""Exercises of notebook 00: parameters of a block, softmax, the chat text."""
 
 from __future__ import annotations
 
@@ -10,20 +6,9 @@ import math
 
 import torch
 
-from .chat import render_chat
-from .model import ModelConfig
-
-
-def _verdict(ok: bool, message: str) -> bool:
-    print(("✅ Right: " if ok else "❌ Not yet: ") + message)
-    return ok
-
-
-def _unanswered(answer) -> bool:
-    if answer is None or answer is Ellipsis:
-        print("✏️  Write your answer in the cell above (replace the ...), then run this cell again.")
-        return True
-    return False
+from ..chat import render_chat
+from ..model import ModelConfig
+from .common import _unanswered, _verdict
 
 
 def block_parameter_count(config: ModelConfig | None = None) -> int:
