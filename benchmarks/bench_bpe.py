@@ -6,7 +6,7 @@
 Both trainers learn on the project's corpus (assets/corpus/stories.txt) and must
 produce identical merges; the report gives merges per second for each and the ratio.
 The naive trainer recounts every pair of the whole text after every merge; the fast
-one counts each distinct piece once and updates only the pieces a merge touched.
+one counts each distinct chunk once and updates only the chunks a merge touched.
 Also: encoding speed of our Python encoder against tiktoken running the same merges.
 """
 
@@ -34,9 +34,9 @@ def main() -> None:
     fast_only = (1024, 2048) if args.quick else (2048, 4096)
 
     probe = train_bpe(corpus[:1000], 257)
-    pieces = probe.pieces(corpus)
-    say(f"corpus: {len(corpus):,} characters, {len(corpus.encode()):,} bytes, {len(pieces):,} pieces, "
-        f"{len(set(pieces)):,} distinct")
+    chunks = probe.chunks(corpus)
+    say(f"corpus: {len(corpus):,} characters, {len(corpus.encode()):,} bytes, {len(chunks):,} chunks, "
+        f"{len(set(chunks)):,} distinct")
     say()
     say(f"{'vocab':>6} {'merges':>7} {'fast s':>8} {'naive s':>8} {'fast merges/s':>14} "
         f"{'naive merges/s':>15} {'speed-up':>9} {'same merges':>12}")
@@ -75,8 +75,8 @@ def main() -> None:
     encode = {"vocab_size": bpe.n_vocab, "ours_s": round(ours_s, 3), "tiktoken_s": round(tik_s, 4),
               "same_ids": ids == tik_ids, "round_trip": round_trip,
               "bytes_per_token": round(len(corpus.encode()) / len(ids), 3)}
-    C.save("bpe", {"machine": C.machine_info(), "corpus_chars": len(corpus), "pieces": len(pieces),
-                   "distinct_pieces": len(set(pieces)), "training": rows, "encoding": encode},
+    C.save("bpe", {"machine": C.machine_info(), "corpus_chars": len(corpus), "chunks": len(chunks),
+                   "distinct_chunks": len(set(chunks)), "training": rows, "encoding": encode},
            say.text, quick=args.quick)
 
 

@@ -6,9 +6,9 @@ The idea in four lines:
 3. give the most frequent pair a new token id and replace it everywhere;
 4. repeat until the vocabulary has the size you want.
 
-As in GPT-2 and SmolLM2, the text is first cut into pieces (words with their leading
+As in GPT-2 and SmolLM2, the text is first cut into chunks (words with their leading
 space, single digits, runs of punctuation or whitespace) and pairs never cross a
-piece boundary, so " the" can become one token but "e t" never does.
+chunk boundary, so " the" can become one token but "e t" never does.
 
     bpe = train_bpe(text, vocab_size=512)
     bpe.encode("the cat")        # -> [349, 367]  (ids depend on the text trained on)
@@ -16,8 +16,8 @@ piece boundary, so " the" can become one token but "e t" never does.
 
 Two trainers produce exactly the same merges: `train_bpe_naive` recounts every pair in
 the whole text after each merge, as the four lines above say; `train_bpe` counts each
-distinct piece once, weighted by how often it occurs, and after a merge updates only
-the counts of pieces that contained the merged pair.
+distinct chunk once, weighted by how often it occurs, and after a merge updates only
+the counts of chunks that contained the merged pair.
 """
 
 from __future__ import annotations
@@ -83,8 +83,8 @@ class BPE:
     def n_vocab(self) -> int:
         return len(self.vocab)
 
-    def pieces(self, text: str) -> list[str]:
-        """The text cut into pieces before any merging: "Hi there!" -> ["Hi", " there", "!"]."""
+    def chunks(self, text: str) -> list[str]:
+        """The text cut into chunks before any merging: "Hi there!" -> ["Hi", " there", "!"]."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, got {type(text).__name__}")
         return self._split.findall(text)
@@ -96,14 +96,14 @@ class BPE:
         if isinstance(n_merges, bool) or not isinstance(n_merges, int) or not 0 <= n_merges <= most:
             raise ValueError(f"n_merges must be a whole number from 0 to {most}, got {n_merges!r}")
         ids = []
-        for piece in self.pieces(text):
-            key = (piece, n_merges)
+        for chunk in self.chunks(text):
+            key = (chunk, n_merges)
             if key not in self._cache:
-                self._cache[key] = self._encode_piece(piece.encode("utf-8", "surrogatepass"), n_merges)
+                self._cache[key] = self._encode_chunk(chunk.encode("utf-8", "surrogatepass"), n_merges)
             ids.extend(self._cache[key])
         return ids
 
-    def _encode_piece(self, raw: bytes, n_merges: int) -> list[int]:
+    def _encode_chunk(self, raw: bytes, n_merges: int) -> list[int]:
         # Merge the pair that was learned first, again and again. That gives the same
         # result as replaying the merges in training order (a later merge can never
         # create a pair that an earlier merge would have taken).
@@ -155,7 +155,7 @@ def _best(counts: dict[Pair, int]) -> Pair:
 def train_bpe_naive(text: str, vocab_size: int, pattern: str = SMOLLM2_SPLIT_PATTERN) -> BPE:
     """BPE exactly as described: after every merge, count all pairs of the whole text again."""
     _check_training_args(text, vocab_size)
-    chunks = [list(piece.encode("utf-8")) for piece in regex.findall(pattern, text)]
+    chunks = [list(chunk.encode("utf-8")) for chunk in regex.findall(pattern, text)]
     merges = {}
     for new_id in range(256, vocab_size):
         counts = {}
@@ -173,18 +173,18 @@ def train_bpe(text: str, vocab_size: int, pattern: str = SMOLLM2_SPLIT_PATTERN,
               progress: Callable[[int, int], None] | None = None) -> BPE:
     """The same merges as train_bpe_naive, found much faster.
 
-    Each distinct piece (" the", " cat", ...) is stored once with its frequency; an
-    index says which pieces contain each pair; and a heap finds the most frequent pair
-    without scanning all of them. After a merge only the pieces that held the pair are
+    Each distinct chunk (" the", " cat", ...) is stored once with its frequency; an
+    index says which chunks contain each pair; and a heap finds the most frequent pair
+    without scanning all of them. After a merge only the chunks that held the pair are
     recounted. progress(done, total) is called every 100 merges if given.
     """
     _check_training_args(text, vocab_size)
     freq = Counter(regex.findall(pattern, text))
-    words = [list(piece.encode("utf-8")) for piece in freq]
+    words = [list(chunk.encode("utf-8")) for chunk in freq]
     weights = list(freq.values())
 
     counts: dict[Pair, int] = {}
-    where: dict[Pair, set[int]] = defaultdict(set)       # pair -> pieces that (may) contain it
+    where: dict[Pair, set[int]] = defaultdict(set)       # pair -> chunks that (may) contain it
     for w, (ids, weight) in enumerate(zip(words, weights, strict=True)):
         pair_counts(ids, counts, weight)
         for pair in zip(ids, ids[1:], strict=False):
@@ -207,7 +207,7 @@ def train_bpe(text: str, vocab_size: int, pattern: str = SMOLLM2_SPLIT_PATTERN,
             old = words[w]
             new = merge(old, pair, new_id)
             if len(new) == len(old):
-                continue                                  # the index was stale for this piece
+                continue                                  # the index was stale for this chunk
             for p in zip(old, old[1:], strict=False):
                 changed[p] = changed.get(p, 0) - weights[w]
             for p in zip(new, new[1:], strict=False):
@@ -230,21 +230,21 @@ def train_bpe(text: str, vocab_size: int, pattern: str = SMOLLM2_SPLIT_PATTERN,
 def tokens_after_each_merge(bpe: BPE, text: str) -> list[int]:
     """How many tokens `text` takes after 0, 1, 2, ... merges: [bytes, ..., len(bpe.encode(text))].
 
-    Replays the merges in the order they were learned, touching only the pieces that
+    Replays the merges in the order they were learned, touching only the chunks that
     hold each merged pair, so the whole curve costs about as much as one encode.
     """
-    pieces = [list(p.encode("utf-8", "surrogatepass")) for p in bpe.pieces(text)]
+    chunks = [list(p.encode("utf-8", "surrogatepass")) for p in bpe.chunks(text)]
     where: dict[Pair, set[int]] = defaultdict(set)
-    for k, ids in enumerate(pieces):
+    for k, ids in enumerate(chunks):
         for pair in zip(ids, ids[1:], strict=False):
             where[pair].add(k)
-    n = sum(map(len, pieces))
+    n = sum(map(len, chunks))
     curve = [n]
     for pair, new_id in bpe.merges.items():
         for k in where.pop(pair, ()):
-            new = merge(pieces[k], pair, new_id)
-            n -= len(pieces[k]) - len(new)
-            pieces[k] = new
+            new = merge(chunks[k], pair, new_id)
+            n -= len(chunks[k]) - len(new)
+            chunks[k] = new
             for p in zip(new, new[1:], strict=False):
                 where[p].add(k)
         curve.append(n)

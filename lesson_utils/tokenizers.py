@@ -15,10 +15,10 @@ import regex
 import tiktoken
 
 # GPT-2's pre-tokenizer, except that digits are split one by one (\p{N} instead of
-# ` ?\p{N}+`), as SmolLM2's tokenizer does. The text is first cut into these pieces;
-# byte-pair merges then happen only inside a piece. SmolLM2 cuts out each digit first
+# ` ?\p{N}+`), as SmolLM2's tokenizer does. The text is first cut into these chunks;
+# byte-pair merges then happen only inside a chunk. SmolLM2 cuts out each digit first
 # and runs GPT-2's pattern on the text between them, so whitespace right before a digit
-# stays one piece: "\n\n1" -> "\n\n", "1" (hence `\s+(?=\p{N})`).
+# stays one chunk: "\n\n1" -> "\n\n", "1" (hence `\s+(?=\p{N})`).
 SMOLLM2_SPLIT_PATTERN = (
     r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+|\s+(?=\p{N})|\s+(?!\S)|\s+"""
 )
@@ -111,7 +111,7 @@ class Tokenizer:
     def _encode_dropping_missing_bytes(self, text: str, allow_special: bool) -> list[int]:
         """encode() for text holding bytes that have no token, such as b"\\x14" or the first
         byte of U+40000..U+BFFFF: tiktoken would crash on them. Like the Hugging Face
-        tokenizer, cut the text into pieces, then drop those bytes: "a\\x14b" -> "a", "b"."""
+        tokenizer, cut the text into chunks, then drop those bytes: "a\\x14b" -> "a", "b"."""
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # as tiktoken
         specials = sorted(self.encoding.special_tokens_set, key=len, reverse=True) if allow_special else []
         special = "(" + "|".join(map(regex.escape, specials)) + ")"

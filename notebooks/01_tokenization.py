@@ -17,8 +17,8 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 01 · Tokens: how text becomes numbers
 #
-# A language model never sees letters or words. It sees **tokens**: whole numbers, each standing for
-# a piece of text. In this notebook you find out where the pieces come from, and why they explain
+# A language model never sees letters or words. It sees **tokens**: pieces of text, each known to
+# the model only by its number, the token's **id**. In this notebook you find out where the pieces come from, and why they explain
 # some of the strangest mistakes chat models make.
 #
 # **You will see that**
@@ -96,7 +96,8 @@ print(smollm2.token_strings(smollm2.encode(sentence)))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Common words (" robot", " sentences") are one token each, with their leading space included. The
-# rarer "unbelievably" and "tokenized" are built from pieces, and every digit is a token of its own.
+# rarer "unbelievably" and "tokenized" are built from pieces, every digit is a token of its own, and
+# the space before a number becomes a token by itself (`' '`).
 # Where do these pieces come from? They were *learned* from text, by the method you build next.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -107,6 +108,9 @@ print(smollm2.token_strings(smollm2.encode(sentence)))
 # 1. count how often each pair of neighbouring tokens occurs;
 # 2. give the most frequent pair a new token id (256, then 257, ...) and replace it everywhere;
 # 3. repeat until the vocabulary is as large as you want.
+#
+# The **vocabulary** is the list of all tokens the tokenizer knows: the 256 byte values, plus one new
+# token for each merge.
 #
 # Here is step 1 written out, on a tiny text:
 
@@ -170,36 +174,37 @@ exercises.check_merge(my_merge)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### The whole training loop
 #
-# Real tokenizers add one rule before counting: the text is first cut into **pieces** (a word with
+# Real tokenizers add one rule before counting: the text is first cut into **chunks** (a word with
 # the space in front of it, a single digit, a run of punctuation, a run of spaces), and pairs are
-# counted only *inside* a piece. So " the" can become one token, but "e c" (the end of one word and
-# the start of the next) never does. SmolLM2 uses this pattern; here is what it makes of the toy text:
+# counted only *inside* a chunk. So " the" can become one token, but "e c" (the end of one word and
+# the start of the next) never does. The rule is a regular expression; SmolLM2's cuts the toy text
+# like this:
 
 # %% slideshow={"slide_type": "fragment"}
 print(regex.findall(SMOLLM2_SPLIT_PATTERN, toy))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# With the pieces, training is a loop around the two steps. When two pairs are equally frequent we
-# take the one with the smaller ids, so that the result never depends on luck.
+# With the chunks, training is a loop around the two steps. When two pairs are equally frequent we
+# take the one with the smaller ids, so that the result never depends on luck: "th" (116, 104) and
+# "he" (104, 101) both occur 4 times, and "he" wins because 104 < 116.
 
 # %% slideshow={"slide_type": "fragment"}
 def train(text, vocab_size):
-    pieces = [list(p.encode("utf-8")) for p in regex.findall(SMOLLM2_SPLIT_PATTERN, text)]
+    chunks = [list(c.encode("utf-8")) for c in regex.findall(SMOLLM2_SPLIT_PATTERN, text)]
     merges = {}                                     # (left id, right id) -> new id
+    vocab = {i: bytes([i]) for i in range(256)}     # id -> its bytes; only used for printing
     for new_id in range(256, vocab_size):
         counts = {}
-        for piece in pieces:
-            pair_counts(piece, counts)              # add this piece's pairs to the counts
+        for chunk in chunks:
+            pair_counts(chunk, counts)              # given a dict, pair_counts adds to it
         if not counts or max(counts.values()) < 2:
             break                                   # no pair occurs twice: nothing worth merging
         pair = min(counts, key=lambda p: (-counts[p], p))   # most frequent; on a tie, smaller ids
         merges[pair] = new_id
-        pieces = [merge(piece, pair, new_id) for piece in pieces]
-        vocab = {i: bytes([i]) for i in range(256)}
-        for (a, b), i in merges.items():
-            vocab[i] = vocab[a] + vocab[b]
+        chunks = [merge(chunk, pair, new_id) for chunk in chunks]
+        vocab[new_id] = vocab[pair[0]] + vocab[pair[1]]
         print(f"merge {new_id - 255:2}: {vocab[pair[0]]!r:8} + {vocab[pair[1]]!r:8} -> {vocab[new_id]!r:10}"
-              f" ({counts[pair]} times); the text is now {sum(map(len, pieces))} tokens")
+              f" ({counts[pair]} times); the text is now {sum(map(len, chunks))} tokens")
     return merges
 
 
@@ -207,11 +212,11 @@ toy_merges = train(toy, 266)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # "at" comes first (it is in cat, sat, mat, ate and rat), then "he", "the" and " the". After six
-# merges no pair occurs twice any more, so the loop stops before reaching 266 tokens: in this tiny
-# text there is nothing left worth a new token. The same loop lives in `lesson_utils`
+# merges no pair occurs twice any more, so the loop stops before the vocabulary reaches 266 entries
+# (256 bytes + 10 merges): in this tiny text nothing is left that is worth a new token. The same loop lives in `lesson_utils`
 # in two versions. `train_bpe_naive` is this loop. `train_bpe` finds **exactly the same merges**
-# much faster: it counts each distinct piece once (" the" may occur thousands of times) and, after a
-# merge, recounts only the pieces that contained the merged pair.
+# much faster: it counts each distinct chunk once (" the" may occur thousands of times) and, after a
+# merge, recounts only the chunks that contained the merged pair.
 
 # %% slideshow={"slide_type": "fragment"}
 print("train_bpe_naive learns the same merges:", train_bpe_naive(toy, 266).merges == toy_merges)
@@ -237,7 +242,7 @@ seconds = time.perf_counter() - start
 print(f"{bpe}: {len(bpe.merges)} merges in {seconds:.2f} s ({len(bpe.merges) / seconds:,.0f} merges per second)")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The naive loop would take minutes for this (the benchmark in `benchmarks/bench_bpe.py` measures
+# The naive loop would take about a minute for this (the benchmark in `benchmarks/bench_bpe.py` measures
 # both on this corpus; see `benchmarks/results/bpe.txt`). Here is a small side-by-side, on the first
 # 20,000 characters and 200 merges:
 
@@ -256,11 +261,12 @@ print(f"train_bpe: {fast_s:.3f} s   train_bpe_naive: {naive_s:.2f} s   -> {naive
 print("identical merges:", fast.merges == naive.merges)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# What did it learn? The first merges, and the longest tokens at the end. The very first ones are
-# the pieces of " the", the most common word of English, and " the" itself is the sixth new token.
+# What did it learn? The first merges, and the longest tokens at the end (␣ marks a space). The very
+# first ones are the pieces of " the", the most common word of English, and " the" itself is the
+# sixth new token.
 
 # %% slideshow={"slide_type": "fragment"}
-ours = bpe.to_tokenizer("our_bpe")                 # the same merges, as a tiktoken tokenizer
+ours = bpe.to_tokenizer("our_bpe")        # the same merges, in a Tokenizer like SmolLM2's (more below)
 first = ours.token_strings(list(range(256, 276)))
 print("first 20 merges:", [viz.show_text(t) for t in first])
 longest = sorted(range(256, bpe.n_vocab), key=lambda i: -len(bpe.vocab[i]))[:12]
@@ -268,7 +274,7 @@ print("longest tokens: ", [viz.show_text(t) for t in ours.token_strings(longest)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Try it:** drag the slider (or press play) to replay the merges on a sentence and watch its token
-# count fall. Below the widget, the same curve and three snapshots, for when no Python is running.
+# count fall. Below the widget, the same curve and four snapshots, for when no Python is running.
 
 # %% slideshow={"slide_type": "subslide"}
 # NBVAL_IGNORE_OUTPUT
@@ -295,9 +301,9 @@ for text in ["the little fox", "photosynthesis", "Привет, 世界 🙂"]:
           f"  decodes back exactly: {bpe.decode(encoded) == text}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Is our little tokenizer the same *kind* of thing as the production ones? `tiktoken`, the library
-# behind OpenAI's tokenizers (and behind SmolLM2's here), runs BPE in fast Rust code. Given our
-# merges, it must cut every text exactly as our Python does:
+# Is our little tokenizer the same *kind* of thing as the production ones? `tiktoken` is the library
+# that runs OpenAI's tokenizers, with BPE written in fast Rust code; this project loads SmolLM2's
+# merges into tiktoken too. Given our merges, it must cut every text exactly as our Python does:
 
 # %% slideshow={"slide_type": "fragment"}
 checks = [corpus[i:i + 2000] for i in range(0, len(corpus), 50_000)]
@@ -321,7 +327,8 @@ for row in rows:
     print(f"{row['text']:10} {row['characters']:>10}" + "".join(f"{row[name + ' tokens']:>13}" for name in tokenizers))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# On the kind of text it learned from, our 1,024-token tokenizer is not far behind. On French and on
+# On the kind of text it learned from, our 1,024-token tokenizer needs 24 tokens where the big ones
+# need 17: about 40% more, with a vocabulary 50 to 100 times smaller. On French and on
 # code it falls apart into short pieces, because it never saw them. A tokenizer is only as good as
 # the text it was trained on, which is why production tokenizers learn from many languages and code.
 
@@ -351,13 +358,15 @@ for name in ("smollm2", "cl100k_base"):
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Three things to notice. SmolLM2 gives every digit its own token, `cl100k_base` groups up to three
 # ("99", "202"). Both glue the space *in front of* a word to the word: " strawberry" is one token, and
-# so is " greet". And spaces and line breaks are tokens too: the four spaces that indent the code
-# line, the line break before them.
+# so is " greet". And spaces and line breaks are parts of tokens too: SmolLM2 joins the line break
+# and three of the four indenting spaces into one token and glues the fourth space to " def";
+# `cl100k_base` joins the line break to the full stop before it.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · The token economy
 #
-# Models are priced, limited and timed in tokens. So a text's token count matters, and it depends on
+# Models are priced, limited and timed in tokens (the limit is the *context window*, the most tokens
+# a model can read at once; section 6). So a text's token count matters, and it depends on
 # the language. Here is one message, translated into ten languages (and written as a bit of Python).
 #
 # **Predict first:** which language needs the most tokens for the same message?
@@ -405,33 +414,36 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # English is cheapest for both tokenizers: they learned from text that is mostly English, so English
 # words got whole tokens. Languages that were rare in the training text, or written in other
-# scripts, are cut into many small pieces: for Hindi, SmolLM2 needs more tokens than there are
-# characters.
+# scripts, are cut into many small pieces: for Hindi, Chinese and Japanese, SmolLM2 needs more
+# tokens than there are characters.
 # (Chinese and Japanese write no spaces between words, so "tokens per word" means nothing there;
 # compare them with the "vs English" column instead.)
 #
 # That has real consequences. Services charge per token, a context window holds a fixed number of
 # tokens, and generation time grows with the number of tokens. With a made-up price of **$0.50 per
-# million tokens**, here is what a novel of 90,000 words would cost to process, by language (using
-# each language's tokens-per-word from the table, with `cl100k_base`):
+# million tokens**, here is what it costs to process a novel that takes 120,000 tokens in English
+# (about 90,000 words) and its translations, assuming each translation grows like our message did
+# (the "vs English" column, for `cl100k_base`):
 
 # %% slideshow={"slide_type": "fragment"}
 usd_per_million = 0.50
 for row in rows:
-    if row["text"] in ("English", "French", "German", "Russian", "Greek", "Hindi"):
-        tokens = round(90_000 * row["cl100k_base tokens"] / row["words"])
-        print(f"{row['text']:8} {tokens:>9,} tokens  ${price_usd(tokens, usd_per_million):.3f}")
+    if row["text"] in ("English", "French", "German", "Russian", "Greek", "Hindi", "Japanese"):
+        ratio = row["cl100k_base tokens"] / english["cl100k_base"]
+        tokens = round(120_000 * ratio)
+        print(f"{row['text']:8} {tokens:>8,} tokens ({ratio:.1f} x English)  ${price_usd(tokens, usd_per_million):.2f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Fractions of a cent per book at this price, but the ratio is what matters: the same book costs the
-# Greek or Hindi reader four to five times as much as the English one, fills a context window four to
-# five times sooner, and takes four to five times as long to generate.
+# A few cents per book at this price, but the ratio is what matters: the same book costs the Greek or
+# Hindi reader about four times as much as the English one, fills a context window four times sooner,
+# and takes four times as long to generate.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2 · Which costs more?
-# Two texts for SmolLM2's tokenizer: **A** is a 20-digit number, **B** an English sentence about
-# twice as long. Which one is more tokens? Answer `"A"`, `"B"` or `"same"` **before** you count,
-# then let the check count for you.
+# Two texts for GPT-4's tokenizer, `cl100k_base`: **A** is a 20-digit number, **B** an English
+# sentence of nine words, more than twice as long. Which one needs more tokens? Work it out from what
+# you have seen of how `cl100k_base` cuts numbers and English words, answer `"A"`, `"B"` or `"same"`,
+# and only then let the check count. (With SmolLM2's tokenizer the answer would be different: why?)
 
 # %% slideshow={"slide_type": "fragment"}
 text_a = "12345678901234567890"
@@ -439,10 +451,10 @@ text_b = "The quick brown fox jumps over the lazy dog."
 my_guess = ...   # "A", "B" or "same"
 
 # %% slideshow={"slide_type": "skip"} tags=["solution"]
-my_guess = "A"   # 20 digits are 20 tokens; the sentence is 10
+my_guess = "B"   # 20 digits in groups of three: 7 tokens; nine words and a full stop: 10
 
 # %% slideshow={"slide_type": "fragment"}
-exercises.check_costlier(my_guess, text_a, text_b, smollm2)
+exercises.check_costlier(my_guess, text_a, text_b, cl100k)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Odd failures that tokens explain
@@ -479,22 +491,22 @@ print(lm.chat("Is 'strawberry' spelled with two r's or three r's?", max_new_toke
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Numbers
 #
-# SmolLM2 reads every number digit by digit; `cl100k_base` in chunks of up to three digits, counted
-# from the *left*. So for `cl100k_base` the chunks of a number do not line up with thousands,
+# SmolLM2 reads every number digit by digit; `cl100k_base` in groups of up to three digits, counted
+# from the *left*. So for `cl100k_base` the groups of a number do not line up with thousands,
 # hundreds and units, and the same digits are cut differently depending on the length of the number:
 
 # %% slideshow={"slide_type": "fragment"}
-for number in ["1234", "12345", "123456", "1234567", "1,234,567"]:
+for number in ["1234", "56789", "123456", "1234567", "1,234,567"]:
     print(f"{number:>10}   smollm2: {'|'.join(smollm2.token_strings(smollm2.encode(number))):18}"
           f" cl100k_base: {'|'.join(cl100k.token_strings(cl100k.encode(number)))}")
 print()
 print(lm.chat("What is 7 + 8?", max_new_tokens=30))
-print(lm.chat("What is 1234 + 5678?", max_new_tokens=30))
+print(lm.chat("What is 1234 + 56789?", max_new_tokens=30))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# To add 1234 and 5678 in columns you line up units with units. With digit tokens the model at least
-# gets the digits one by one; with `cl100k_base` the "4" of 1234 and the "8" of 5678 sit at the end
-# of differently shaped chunks. The designers of SmolLM2 split digits on purpose, because that helps
+# To add 1234 and 56789 in columns you line up units with units: the 4 with the 9. With digit tokens
+# the model at least gets the digits one by one. With `cl100k_base` it gets "123", "4" and "567",
+# "89": the units digit is alone in one number and the end of a two-digit token in the other. The designers of SmolLM2 split digits on purpose, because that helps
 # arithmetic. Our 135M model is still poor at sums (7 + 8 too!): a good tokenizer helps, it does not
 # make a model able to calculate.
 
@@ -514,18 +526,20 @@ for prompt in ["The capital of France is", "The capital of France is "]:
 # The word " Paris" is one token *with* its space. A prompt that already ends in a space cannot be
 # followed by " Paris" any more, and in the training text a lone space token is mostly seen before a
 # digit (remember: SmolLM2 cuts " 2026" into " " and four digits). So the model expects a number.
-# One invisible character changed the answer; many chat apps remove trailing spaces for this reason.
+# One invisible character changed the answer. OpenAI's playground for its early text-completion
+# models warned users when a prompt ended with a space, for exactly this reason.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Rare words
 #
-# Common words are one token (even " photosynthesis", common enough in the web text SmolLM2's
-# tokenizer learned from); rare ones are assembled from pieces that the model has seldom seen
-# together, so it knows little about them.
+# Everyday words are one token or two (" photosynthesis" is one: it is common enough in the web text
+# that SmolLM2's tokenizer learned from). Rare words are assembled from pieces that the model has
+# seldom seen together, so it knows little about them.
 
 # %% slideshow={"slide_type": "fragment"}
 for word in [" happy", " unbelievable", " photosynthesis", " floccinaucinihilipilification"]:
-    print(f"{word!r:34} {len(smollm2.encode(word)):2} tokens: {'|'.join(smollm2.token_strings(smollm2.encode(word)))}")
+    pieces = smollm2.token_strings(smollm2.encode(word))
+    print(f"{word!r:34} tokens: {len(pieces):2}  {'|'.join(pieces)}")
 print()
 print(lm.chat("What does floccinaucinihilipilification mean?", max_new_tokens=40))
 
@@ -551,7 +565,8 @@ print(lm.chat(f"Decode this base64 text: {encoded}", max_new_tokens=30))
 print(lm.chat(f"Repeat exactly: {encoded}", max_new_tokens=30))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Large models *can* read base64, because their training text contained plenty of it. That has a
+# Look closely at the copy: the final "==" is missing. Large models *can* read base64, because their
+# training text contained plenty of it. That has a
 # dark side: a request written in base64 may slip past safety training that was learned on plain
 # text. Notebook 09 tries this.
 
@@ -647,7 +662,9 @@ for allow in (True, False):
 # ### Exercise 3 · Count the tokens of a chat
 # How many tokens does the model read for the conversation below, from the first `<|im_start|>` up
 # to and including the `<|im_start|>assistant` line that invites its reply? Compute it with
-# `render_chat` and `smollm2.encode`.
+# `render_chat` (it adds that last line for you) and `smollm2.encode` (which reads the markers as
+# special tokens unless you pass `allow_special=False`; here we want them as special tokens, the way
+# the chat template is meant).
 
 # %% slideshow={"slide_type": "fragment"}
 short_chat = [{"role": "system", "content": "Answer in one word."},

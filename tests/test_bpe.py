@@ -41,7 +41,7 @@ def test_fast_equals_naive_on_repetitive_and_multilingual_text():
     assert list(train_bpe(SAMPLE, 400).merges.items()) == list(train_bpe_naive(SAMPLE, 400).merges.items())
 
 
-def test_first_merges_on_the_corpus_are_frequent_english_pieces(trained):
+def test_first_merges_on_the_corpus_are_frequent_english_chunks(trained):
     first = [trained.vocab[i] for i in range(256, 266)]
     assert b" t" in first and b"he" in first
     assert trained.n_vocab == 1024 and len(trained.merges) == 768
@@ -102,9 +102,9 @@ def test_encode_with_fewer_merges_and_the_merge_curve():
         assert curve[n] == len(bpe.encode(text, n_merges=n))
 
 
-def test_pieces_keep_the_leading_space_and_split_digits():
+def test_chunks_keep_the_leading_space_and_split_digits():
     bpe = _small_bpe()
-    assert bpe.pieces("Hi there 2026!") == ["Hi", " there", " ", "2", "0", "2", "6", "!"]
+    assert bpe.chunks("Hi there 2026!") == ["Hi", " there", " ", "2", "0", "2", "6", "!"]
     assert bpe.pattern == SMOLLM2_SPLIT_PATTERN
 
 
