@@ -159,3 +159,72 @@ def plot_merge_curve(curve: list[int], step: int | None = None, title: str = "Ea
     ax.set_ylim(0, curve[0] * 1.05)
     ax.set_title(title)
     return fig
+
+
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def plot_word_map(word_map, extra: list[str] | None = None, label_every: int = 3, title: str = ""):
+    """A WordMap's groups as coloured markers; every `label_every`-th word of a group and
+    every extra word (in black, larger) labelled."""
+    fig, ax = plt.subplots(figsize=(9, 6.5))
+    points = word_map.points.tolist()
+    for k, group in enumerate(word_map.groups):
+        mine = [i for i, label in enumerate(word_map.labels) if label == group]
+        xs, ys = [points[i][0] for i in mine], [points[i][1] for i in mine]
+        ax.scatter(xs, ys, s=28, color=PALETTE[k % len(PALETTE)], marker=MARKERS[k % len(MARKERS)],
+                   label=group, alpha=0.85)
+        for n, i in enumerate(mine):
+            if label_every and n % label_every == 0:
+                ax.annotate(word_map.words[i], points[i], fontsize=8, alpha=0.8, xytext=(3, 2),
+                            textcoords="offset points")
+    if extra:
+        placed = word_map.place(extra).tolist()
+        ax.scatter([p[0] for p in placed], [p[1] for p in placed], s=90, color="black", marker="*",
+                   label="your words", zorder=3)
+        for word, p in zip(extra, placed, strict=True):
+            ax.annotate(word, p, fontsize=11, fontweight="bold", xytext=(5, 4), textcoords="offset points")
+    share = sum(word_map.pca.explained)
+    ax.set_xlabel(f"map axis 1 ({word_map.pca.explained[0]:.0%} of the spread)")
+    ax.set_ylabel(f"map axis 2 ({word_map.pca.explained[1]:.0%} of the spread)")
+    ax.set_title(title or f"{len(word_map.words)} words on a 2-D map showing {share:.0%} of their spread")
+    ax.legend(loc="best", fontsize=9, ncols=2)
+    return fig
+
+
+def plot_layer_curves(curves: dict[str, list[float]], best: int | None = None, ylabel: str = "",
+                      title: str = ""):
+    """One line per named curve over the layers 0..L, with an optional marker at layer `best`."""
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    for k, (name, values) in enumerate(curves.items()):
+        ax.plot(range(len(values)), values, marker=MARKERS[k % len(MARKERS)], markersize=4,
+                color=PALETTE[k % len(PALETTE)], label=name)
+    if best is not None:
+        ax.axvline(best, color=GREY, linestyle="--")
+        ax.annotate(f"layer {best}", (best, ax.get_ylim()[1]), xytext=(4, -14),
+                    textcoords="offset points")
+    ax.set_xlabel("layer (0 = the input embedding)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    return fig
+
+
+def plot_similarity_heatmap(matrix, labels: list[str], title: str = "", ax=None):
+    """A square matrix of similarities with a label per row and column, and each value written in."""
+    import numpy as np
+    values = np.asarray(matrix, dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 7))
+    low = min(values.min(), 0.0)
+    image = ax.imshow(values, cmap="viridis", vmin=low, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=9)
+    ax.set_yticks(range(len(labels)), labels, fontsize=9)
+    ax.grid(False)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if (values[i, j] - low) / (1 - low) < 0.55 else "black")   # dark cells
+    ax.figure.colorbar(image, ax=ax, shrink=0.8, label="cosine similarity")
+    ax.set_title(title)
+    return ax.figure

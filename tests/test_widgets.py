@@ -71,3 +71,17 @@ def test_merge_stepper_slider_replays_the_merges():
     assert "merge 3:" in stepper.summary.value
     stepper.step.value = stepper.step.max
     assert stepper.ids == bpe.encode("the cat sat on the mat")
+
+
+def test_word_map_explorer_places_typed_words(model, tokenizer):
+    from lesson_utils.embeddings import WordMap, WordVectors
+    from lesson_utils.widgets import WordMapExplorer
+    word_map = WordMap(WordVectors(model, tokenizer), {"numbers": ["one", "two", "three", "four"],
+                                                        "colours": ["red", "blue", "green", "pink"]})
+    explorer = WordMapExplorer(word_map, words="seven")
+    assert explorer.placed == ["seven"] and " eight" in [t for t, _ in explorer.neighbours["seven"]]
+    explorer.words.value = "cat, floccinaucinihilipilification, "      # the user types
+    assert explorer.placed == ["cat", "floccinaucinihilipilification"]
+    assert "tokens, averaged" in explorer.neighbour_list.value
+    explorer.words.value = " , "
+    assert explorer.placed == [] and "Type some words" in explorer.neighbour_list.value

@@ -4,8 +4,10 @@ A check prints its verdict and returns True or False; it never raises for a wron
 answer, so a student's notebook keeps running. One module per notebook.
 """
 
+from .embeddings import check_bank_layer, check_cosine, check_nearest
 from .tokenization import check_chat_token_count, check_costlier, check_merge
 from .what_is_an_llm import block_parameter_count, check_block_parameters, check_chat_text, check_softmax
 
 __all__ = ["block_parameter_count", "check_block_parameters", "check_chat_text",
-           "check_softmax", "check_merge", "check_chat_token_count", "check_costlier"]
+           "check_softmax", "check_merge", "check_chat_token_count", "check_costlier", "check_cosine",
+           "check_nearest", "check_bank_layer"]
