@@ -23,8 +23,8 @@
 #
 # **You will see that**
 # 1. each token id picks one row of a table of 49,152 × 576 numbers: its **embedding**;
-# 2. **cosine similarity** measures how alike two vectors are, and the nearest vectors to " cat"
-#    belong to words like " dog";
+# 2. **cosine similarity** measures how alike two vectors are, and a word's nearest vectors belong
+#    to related words;
 # 3. a **2-D map** of a few hundred words shows groups of meaning, and what such a map hides;
 # 4. some **directions** in the space mean something (singular → plural), and analogies such as
 #    king − man + woman work only sometimes;
@@ -42,6 +42,7 @@
 # NBVAL_IGNORE_OUTPUT
 import lesson_utils  # first, before torch: it sets how PyTorch's CPU threads wait  # noqa: F401
 import math
+from itertools import combinations
 
 import matplotlib.pyplot as plt
 import torch
@@ -61,8 +62,9 @@ model, smollm2 = lm.model, lm.tokenizer
 # ## 1 · The embedding table
 #
 # The model holds a table with one row for each of the 49,152 tokens of its vocabulary. Each row
-# has 576 numbers: that is the token's **embedding vector** (576 is the model's *width*; every
-# vector inside the model has this length).
+# has 576 numbers: that is the token's **embedding vector**. 576 is the model's *width*: the vectors
+# it passes from layer to layer are all 576 numbers long. Each of the 576 positions is called a
+# **dimension**.
 
 # %% slideshow={"slide_type": "fragment"}
 E = model.embed.weight.detach().float().cpu()         # the table: one row per token
@@ -71,13 +73,16 @@ cat = smollm2.encode(" cat")[0]
 print(f"' cat' is token {cat}; its row starts with {[round(x, 3) for x in E[cat][:8].tolist()]} ...")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Looking up rows is all the model's first step does. Here is the proof: the vectors the model
-# starts from (its layer 0) are exactly the table's rows for the sentence's ids.
+# Looking up rows is all the model's first step does. Here is the proof. The model works in 30
+# *layers* (notebook 03 opens them); asked with `output_hidden_states=True`, it hands back the vectors
+# it holds before the first layer and after each one. The ones before the first layer, "layer 0", are
+# exactly the table's rows for the sentence's ids.
 
 # %% slideshow={"slide_type": "fragment"}
 ids = smollm2.encode("The cat sat on the mat.")
 with torch.inference_mode():
-    layer0 = model(torch.tensor([ids], device=model.device), output_hidden_states=True).hidden_states[0][0]
+    out = model(torch.tensor([ids], device=model.device), output_hidden_states=True)
+layer0 = out.hidden_states[0][0]          # layer 0 of sentence 0: one 576-number vector per token
 print("ids:", ids)
 print("layer 0 == the table's rows for these ids:", torch.equal(layer0.float().cpu(), E[ids]))
 
@@ -96,8 +101,10 @@ print("layer 0 == the table's rows for these ids:", torch.equal(layer0.float().c
 #
 # $$\cos(a, b) = \frac{a \cdot b}{\lVert a\rVert \, \lVert b\rVert} = \frac{\sum_i a_i b_i}{\sqrt{\sum_i a_i^2}\,\sqrt{\sum_i b_i^2}}$$
 #
-# The top is the **dot product** (multiply the numbers pair by pair and add up); the bottom divides by
-# the two **lengths**, so that only the direction counts.
+# The top is the **dot product** (Σ means "sum": multiply the numbers pair by pair and add up); the
+# bottom divides by the two **lengths** ‖a‖ and ‖b‖ (also called *norms*: the square root of the sum
+# of the squares, Pythagoras in 576 dimensions; torch computes it with `.norm()`), so that only the
+# direction counts.
 #
 # **Why the angle and not the distance between the arrow tips?** Because a vector's length here says
 # something other than meaning. Look at which tokens have the longest and the shortest vectors:
@@ -109,8 +116,9 @@ print("longest: ", smollm2.token_strings(lengths.topk(8).indices.tolist()))
 print("shortest:", smollm2.token_strings(lengths.topk(8, largest=False).indices.tolist()))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The longest vectors belong to word *beginnings* (" strugg" is always followed by "le"), the shortest
-# to common first names. Length tracks how a token is used, not what it means. A vector made twice as
+# The longest vectors belong to leftover word pieces that rarely appear on their own (" struggle" has
+# its own token, so " strugg" is seen only in rarer words); the shortest belong to very common tokens
+# such as first names. Length tracks how a token is used, not what it means. A vector made twice as
 # long keeps its direction, so its cosine similarity stays 1, while its distance grows:
 
 # %% slideshow={"slide_type": "fragment"}
@@ -157,22 +165,34 @@ for word in ["cat", "seven", "blue", "Paris", "king", "happy", "run"]:
     print(f"{word:7} " + "  ".join(f"{viz.show_text(t)}({s:.2f})" for t, s in near))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# (␣ marks a space.) The first neighbours are often the same word in another form: with a capital,
-# without the space, plural. To the model these are different tokens with different rows, and it
-# *learned* that they mean nearly the same. After them come real relatives: " dog" next to " cat",
-# other numbers next to " seven", other colours, other cities, " queen" and " prince" next to " king".
+# (␣ marks a space.) Among the first neighbours is often the same word in another form: with a
+# capital, without the space, plural. To the model these are different tokens with different rows, and
+# it *learned* that they mean nearly the same. Around them are real relatives: " dog" next to " cat",
+# other numbers next to " seven", other colours, other cities, " queen" and " emperor" next to " king".
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2 · A nearest-neighbour search
 # Write `my_nearest(matrix, vector, k)` that returns the row numbers of the `k` rows of `matrix` most
-# cosine-similar to `vector`, most similar first, as a list. Use torch, all rows at once: divide every
-# row by its length (`matrix.norm(dim=1, keepdim=True)`), and the vector by its own; then one matrix
-# product `unit_rows @ unit_vector` gives all 49,152 cosines, and `.topk(k).indices.tolist()` the
-# best rows. (The token itself counts: it is its own nearest neighbour.)
+# cosine-similar to `vector`, most similar first, as a list. (The token itself counts: it is its own
+# nearest neighbour.) A loop over 49,152 rows with your `my_cosine` would work but take a while;
+# torch does all rows at once. Three tools, shown on a table of 3 rows:
+
+# %% slideshow={"slide_type": "fragment"}
+rows = torch.tensor([[3.0, 4.0], [1.0, 0.0], [0.0, 2.0]])
+v = torch.tensor([1.0, 2.0])
+print("rows @ v, one dot product per row:     ", rows @ v)
+print("each row's length, kept as a column:   ", rows.norm(dim=1, keepdim=True).flatten())
+unit_rows = rows / rows.norm(dim=1, keepdim=True)      # every row divided by its own length
+print("cosines of each row with v:            ", unit_rows @ (v / v.norm()))
+print("row numbers of the 2 largest:          ", (unit_rows @ (v / v.norm())).topk(2).indices.tolist())
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# `dim=1` means "along each row"; `keepdim=True` keeps the lengths as a column, so the division
+# applies one length to each row. Now do the same with the real table.
 
 # %% slideshow={"slide_type": "fragment"}
 def my_nearest(matrix, vector, k):
-    ...   # your code here
+    ...   # your code here: return a list of k row numbers
 
 
 # %% slideshow={"slide_type": "skip"} tags=["solution"]
@@ -190,7 +210,8 @@ exercises.check_nearest(my_nearest, E, smollm2)
 #
 # We cannot look at 576 dimensions, but we can squash them to 2 and draw a map. **PCA** (principal
 # component analysis) finds the two directions along which a set of vectors differs most, and places
-# each vector by its position along those two. Here are 160 words in 8 groups; a few turn out to be
+# each vector by its position along those two. How much the vectors differ along a direction is
+# called their *spread* (variance). Here are 160 words in 8 groups; a few turn out to be
 # more than one token and are left out. (Each vector is first made length 1, so that, as with cosine,
 # only directions count.)
 
@@ -215,8 +236,8 @@ viz.plot_word_map(word_map, label_every=3)
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Numbers, colours and countries each form their own region; animals, food, family, feelings and
-# actions crowd together in the middle. That crowd is partly the map's fault: two directions keep only
+# Countries form their own region and most numbers another; colours stretch across the map, and the
+# other groups pile up at the lower right. That pile is partly the map's fault: two directions keep only
 # a small share of the spread among 576. We can measure how much the map distorts: for each word, is
 # its nearest neighbour among the other words in its own group?
 
@@ -248,13 +269,18 @@ for word, (x, y) in zip(extra, word_map.place(extra).tolist()):
     near = ", ".join(viz.show_text(t) for t, _ in words.neighbours(word, 5))
     print(f"{word:6} at ({x:+.2f}, {y:+.2f}); nearest tokens: {near}")
 
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# A live example of that warning: " Paris" lands away from the countries on the map, although its
+# nearest tokens in the full space are " London" and " France".
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Directions that mean something
 #
 # If similar words have similar vectors, perhaps the *difference* between two vectors means something
-# too. The famous test is an **analogy**: "man is to king as woman is to ?". Take king − man + woman
-# and look for the nearest token. One detail matters, and is often left unsaid: the three words of the
-# question are usually excluded from the answers, because otherwise " king" itself is often nearest.
+# too. The famous test is an **analogy**: "man is to king as woman is to ?". Take king − man + woman,
+# number by number (576 subtractions and additions), and look for the nearest token. One detail is
+# often left unsaid: studies usually exclude the three question words from the answers, because in
+# many models one of them is nearest. We show both.
 
 # %% slideshow={"slide_type": "fragment"}
 analogies = [("man", "king", "woman", "queen"), ("man", "woman", "boy", "girl"),
@@ -273,15 +299,15 @@ for a, b, c, answer in analogies:
 print(f"\n{hits} of {len(analogies)} answered right (with the question words excluded)")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# An honest summary: grammar-like relations (plural, past tense, comparative, male/female, country →
-# language) work well in this model's table; a fact does not (" Rome" is 66th for Italy), and an
-# irregular form only nearly (" worse" is 3rd). Where the analogy fails, the nearest token without
-# exclusion is a question word (" Paris", " better"). With 8 hand-picked questions, analogies are a
-# fragile test.
+# An honest summary: each grammar-like relation we tried (plural, past tense, comparative, male/female,
+# country → language) worked in its single example; the one fact did not (" Rome" is 66th for Italy),
+# and an irregular form only nearly (" worse" is 3rd). In this model exclusion changes little: 6 of 8
+# are right either way. It removes only the spaced tokens (" Italy"), so another form of a question
+# word ("Italy") can still win. With 8 hand-picked questions, analogies are a fragile test.
 #
 # A sturdier way to find a direction is to average over many examples. Take 12 singular/plural pairs,
-# and subtract the centre of the singular group from the centre of the plural group: that is a
-# "plural" direction. Then test it on 12 *other* nouns that were not used to find it.
+# and subtract the centre of the singular group (the average of its vectors, number by number) from
+# the centre of the plural group: that is a "plural" direction. Then test it on 12 *other* nouns that were not used to find it.
 
 # %% slideshow={"slide_type": "fragment"}
 train_pairs = [("cat", "cats"), ("dog", "dogs"), ("house", "houses"), ("car", "cars"), ("book", "books"),
@@ -304,18 +330,18 @@ print(f"nearest token (the word itself excluded) is the plural: {before} of {len
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The plural is often the nearest token already (plural forms are close relatives), so the fair
 # comparison is with and without the direction: adding it turns several misses into hits, on words it
-# never saw. Meaning is not stored in single numbers of the vector but in **directions**, shared by
-# many words.
+# never saw. A property like "plural" is a **direction** in the space, shared by many words.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Meaning depends on context
 #
-# The table has one row per token, so " bank" has one vector, whether the sentence is about a river or
-# about money. But the model does not stop at the table: each of its 30 layers (blocks) updates every
-# token's vector using the tokens before it (notebook 03 shows how). So after a few layers, " bank"
-# could carry its sense. Let us measure, on six sentences for each sense.
+# The table has one row per token, so at layer 0 " bank" has the same vector whether the sentence is
+# about a river or about money. But the model does not stop at the table: each of its 30 layers
+# updates every token's vector using the tokens before it (notebook 03 shows how). So after some
+# layers, " bank" could carry its sense. Let us measure, on six sentences for each sense.
 #
-# **Predict first:** at layer 0 (the table), how similar are the twelve " bank" vectors?
+# **Predict first:** will the two senses drift apart inside the model? If so, early, in the middle,
+# or only at the last layers?
 
 # %% slideshow={"slide_type": "fragment"}
 river = ["We sat on the bank of the river and watched the water flow past.",
@@ -338,24 +364,25 @@ print(f"layer 0: all 12 vectors identical? {bool((river_vectors[:, 0] == money_v
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # For each layer we compare every pair of sentences: the average cosine similarity between two " bank"
 # vectors of the **same** sense ("within"), and of **different** senses ("across"). Their difference,
-# the **separation**, is 0 if the layer cannot tell the senses apart. (At each layer the average vector
+# the **separation**, is 0 if the layer cannot tell the senses apart. At each layer the average vector
 # of all twelve is subtracted first: every vector at a layer shares a large common part, which would
-# make all of them look alike.)
+# make all of them look alike. Three side effects of that subtraction: at layer 0 nothing is left (all
+# twelve are the same vector), so the curves start at 0; "across" turns negative whenever the groups
+# differ at all, since each group is then measured from the middle between them; and the separation,
+# a difference of two cosines, can exceed 1 (up to 2).
 
 # %% slideshow={"slide_type": "fragment"}
 separation = sense_separation(river_vectors, money_vectors)
 sep = separation["separation"]
 viz.plot_layer_curves({"same sense (within)": separation["within"], "different senses (across)": separation["across"],
                        "separation = within − across": sep},
-                      ylabel="average cosine similarity", title='" bank" in river vs money sentences, layer by layer')
+                      ylabel="cosine / separation", title='" bank" in river vs money sentences, layer by layer')
 plt.show()
-print("layer:      " + " ".join(f"{layer:5}" for layer in range(0, 31, 3)))
-print("separation: " + " ".join(f"{sep[layer]:5.2f}" for layer in range(0, 31, 3)))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 · Where do the senses separate most?
-# `sep` is a list of 31 numbers, the separation at layers 0 to 30. Find the layer with the largest one
-# (with Python, not by eye).
+# `sep` is a list of 31 numbers, the separation at layers 0 to 30. Find, with Python, the layer with
+# the largest one (the plot gives a rough idea; Python gives the exact layer).
 
 # %% slideshow={"slide_type": "fragment"}
 best_layer = ...   # a whole number from 0 to 30
@@ -366,11 +393,35 @@ best_layer = max(range(len(sep)), key=lambda layer: sep[layer])
 # %% slideshow={"slide_type": "fragment"}
 exercises.check_bank_layer(best_layer, sep)
 
+# %% slideshow={"slide_type": "fragment"}
+print("layer:      " + " ".join(f"{layer:5}" for layer in range(0, 31, 3)))
+print("separation: " + " ".join(f"{sep[layer]:5.2f}" for layer in range(0, 31, 3)))
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The senses are identical at layer 0, separate quickly over the first layers, and are furthest apart
-# in the first third of the model; later layers keep the difference but also mix in other information
-# (what the *next* token might be). Does the measured difference generalise? Take two new sentences
-# and ask, at that layer, which sense's average " bank" each is closer to:
+# Is a separation of 1.05 a lot? A fair test: split the same twelve sentences into two groups of six
+# *at random*, ignoring their sense, and compute the best separation over all layers the same way.
+# There are 462 different ways to split them; here are all of them:
+
+# %% slideshow={"slide_type": "fragment"}
+both = torch.cat([river_vectors, money_vectors])            # (12, 31, 576): river first, then money
+split_best = []
+for group in combinations(range(12), 6):
+    if 0 not in group:
+        continue                                             # each split once (a group and its rest)
+    rest = [i for i in range(12) if i not in group]
+    split_best.append(max(sense_separation(both[list(group)], both[rest])["separation"]))
+print(f"{len(split_best)} splits; the best separation of any split other than river/money: "
+      f"{sorted(split_best)[-2]:.2f}; river/money: {max(sep):.2f}")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Only the split by meaning reaches 1.05; the best of the 461 other splits stays far below. So for
+# these twelve sentences the difference is real: the layers put river " bank" and money " bank" in
+# different directions, furthest apart around layer 9, in the first third of the model. (To claim this
+# of the model in general, we would need many more sentences and more words with two senses.)
+#
+# One more check with new sentences: at that layer, which sense's average " bank" is each one closer
+# to? (With two groups of equal size, the two averages are exact opposites once the common part is
+# removed, so the two scores mirror each other.)
 
 # %% slideshow={"slide_type": "fragment"}
 layer = max(range(len(sep)), key=lambda layer: sep[layer])
@@ -428,8 +479,9 @@ for name, sims in [("as computed", raw), ("average subtracted", centred)]:
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # As computed, all similarities are high (every sentence vector shares a common part), but the
-# same-topic pairs are still the highest. Subtracting the average sentence makes the four topic blocks
-# stand out. Now the use of this: **search by meaning**. Give a question, find the most similar
+# same-topic pairs are highest on average, though not for every pair (look at "sunny"). Subtracting
+# the average of these twelve sentences makes the four topic blocks stand out (and pushes the other
+# similarities below zero, as in section 5). Now the use of this: **search by meaning**. Give a question, find the most similar
 # sentence, with no word in common required.
 #
 # **Predict first:** will all four questions find a sentence on their topic?
@@ -444,9 +496,9 @@ for question in ["Who won the football game?", "How do I make dinner?", "Will it
     print(f"{question!r:38} -> {labels[best]!r:10} {list(sentences.values())[best]!r}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Three of four land on their topic. "How do I make dinner?" lands on "Save your files before you close
-# the editor.": both are instructions to do something, and averaged vectors of a chat model capture the
-# *form* of a sentence as well as its topic. Still, this is the core of **retrieval**: turn documents
+# Three of four land on their topic (the weather one shares the word "tomorrow"). "How do I make
+# dinner?" lands on "Save your files before you close the editor.", and we cannot say why: with twelve
+# sentences one miss proves little. Still, this is the core of **retrieval**: turn documents
 # and a question into vectors, and hand the closest documents to the model. Notebook 08 builds a whole question-answering system on it (with a model
 # trained for sentence embeddings; averaging a chat model's vectors, as here, is the simple version).
 
@@ -456,13 +508,14 @@ for question in ["Who won the football game?", "How do I make dinner?", "Will it
 # - The model's first step is a **table lookup**: each token id picks a row of 576 numbers (its
 #   embedding) from a 49,152-row table. The numbers were learned, not written by anyone.
 # - **Cosine similarity** compares directions and ignores length (which tracks usage, not meaning).
-#   The nearest rows to a word are its other forms, then its relatives: " dog" for " cat".
+#   The nearest rows to a word are its other forms and its relatives: " dog" for " cat".
 # - A **2-D map** (PCA) shows groups such as numbers, colours and countries, but flattens the rest:
 #   96% of words have a same-group nearest neighbour in 576 dimensions, half on the map.
 # - **Directions** carry meaning: a plural direction found from 12 pairs works on new nouns; analogies
-#   like king − man + woman ≈ queen work for grammar-like relations and fail for others.
+#   like king − man + woman ≈ queen worked for the grammar-like relations we tried, not for a fact.
 # - Inside the model a word's vector **depends on its context**: river and money " bank" are identical
-#   at layer 0 and separate most around the layer you found. Averaged over a sentence, the vectors give
+#   at layer 0 and separate most around the layer you found, far more than any random split of the
+#   same sentences. Averaged over a sentence, the vectors give
 #   **sentence embeddings** that find text by meaning.
 #
 # **Next:** notebook 03 opens the layers: how **attention** lets each token's vector take in the others.

@@ -160,3 +160,12 @@ def test_check_bank_layer(capsys):
     assert "not the last one" in capsys.readouterr().out
     assert exercises.check_bank_layer(9, sep) is False
     assert exercises.check_bank_layer(2.0, sep) is False
+
+
+def test_check_bank_layer_accepts_int_like_answers():
+    import numpy as np
+    import torch
+    sep = [0.0, 0.3, 0.9, 0.5]
+    assert exercises.check_bank_layer(np.int64(2), sep) is True
+    assert exercises.check_bank_layer(torch.tensor(sep).argmax(), sep) is True
+    assert exercises.check_bank_layer(True, sep) is False

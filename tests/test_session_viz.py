@@ -71,3 +71,24 @@ def test_plot_merge_curve_marks_the_step():
     fig = viz.plot_merge_curve([10, 8, 7], step=1)
     assert "1 merges: 8 tokens" in [t.get_text() for t in fig.axes[0].texts]
     matplotlib.pyplot.close(fig)
+
+
+def test_similarity_heatmap_writes_every_value_with_readable_ink():
+    fig = viz.plot_similarity_heatmap([[1.0, 0.2], [0.2, 1.0]], ["a", "b"], title="t")
+    texts = {t.get_text(): t.get_color() for t in fig.axes[0].texts}
+    assert set(texts) == {"1.00", "0.20"}
+    assert texts["0.20"] == "white" and texts["1.00"] == "black"      # dark cell, light cell
+    matplotlib.pyplot.close(fig)
+
+
+def test_layer_curves_and_word_map_plots(model, tokenizer):
+    from lesson_utils.embeddings import WordMap, WordVectors
+    fig = viz.plot_layer_curves({"a": [0, 1, 2], "b": [2, 1, 0]}, best=1, ylabel="y")
+    assert len(fig.axes[0].lines) == 3 and "layer 1" in [t.get_text() for t in fig.axes[0].texts]
+    matplotlib.pyplot.close(fig)
+    word_map = WordMap(WordVectors(model, tokenizer), {"n": ["one", "two", "three"], "c": ["red", "blue"]})
+    fig = viz.plot_word_map(word_map, extra=["seven"], label_every=1)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert "seven" in labels and "one" in labels
+    assert fig.axes[0].get_legend() is not None
+    matplotlib.pyplot.close(fig)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 
 import torch
 
@@ -82,8 +83,13 @@ def check_bank_layer(answer, separation: list[float]) -> bool:
     """Exercise: at which layer do the two senses of "bank" separate most?"""
     if _unanswered(answer):
         return False
-    if isinstance(answer, bool) or not isinstance(answer, int):
-        return _verdict(False, f"give a layer number (a whole number from 0 to {len(separation) - 1})")
+    try:
+        if isinstance(answer, bool) or isinstance(answer, float):
+            raise TypeError
+        answer = operator.index(answer)          # also a numpy integer or a one-number torch tensor
+    except TypeError:
+        return _verdict(False, f"give a layer number (a whole number from 0 to {len(separation) - 1}); "
+                               "wrap a tensor or array result in int()")
     best = max(range(len(separation)), key=lambda layer: separation[layer])
     if answer == best:
         return _verdict(True, f"layer {best}: separation {separation[best]:.3f}, the largest of all "
