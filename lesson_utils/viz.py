@@ -228,3 +228,57 @@ def plot_similarity_heatmap(matrix, labels: list[str], title: str = "", ax=None)
     ax.figure.colorbar(image, ax=ax, shrink=0.8, label="cosine similarity")
     ax.set_title(title)
     return ax.figure
+
+
+def plot_attention(weights, tokens: list[str], title: str = "", ax=None, row: int | None = None):
+    """A (T, T) attention pattern: row t = how much token t looks at each token (columns)."""
+    import numpy as np
+    values = np.asarray(weights, dtype=float)
+    labels = [show_text(t) for t in tokens]
+    if ax is None:
+        size = min(3 + 0.35 * len(tokens), 10)
+        _, ax = plt.subplots(figsize=(size + 1, size))
+    ax.imshow(values, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=9)
+    ax.set_yticks(range(len(labels)), labels, fontsize=9)
+    ax.set_xlabel("looked at (key)")
+    ax.set_ylabel("looking (query)")
+    ax.grid(False)
+    if row is not None:
+        ax.add_patch(plt.Rectangle((-0.5, row - 0.5), len(labels), 1, fill=False, edgecolor=PALETTE[3], lw=2))
+    ax.set_title(title)
+    return ax.figure
+
+
+def plot_attention_heads(weights, tokens: list[str], title: str = ""):
+    """Small multiples: every head of one layer, (H, T, T), side by side on a shared scale."""
+    n = len(weights)
+    cols = 3 if n > 4 else n
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 4 * rows), squeeze=False)
+    for head, ax in enumerate(axes.flat):
+        if head >= n:
+            ax.axis("off")
+            continue
+        plot_attention(weights[head], tokens, title=f"head {head}", ax=ax)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.tick_params(labelsize=7)
+    fig.suptitle(title)
+    return fig
+
+
+def plot_head_scores(scores, title: str = "", label: str = "score"):
+    """An (L, H) table of per-head scores as a heatmap: layers down, heads across."""
+    import numpy as np
+    values = np.asarray(scores, dtype=float)
+    fig, ax = plt.subplots(figsize=(5.5, 8))
+    image = ax.imshow(values, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    ax.set_xlabel("head")
+    ax.set_ylabel("layer")
+    ax.set_xticks(range(values.shape[1]))
+    ax.set_yticks(range(0, values.shape[0], 2))
+    ax.grid(False)
+    fig.colorbar(image, ax=ax, label=label)
+    ax.set_title(title)
+    return fig

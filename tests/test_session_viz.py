@@ -92,3 +92,18 @@ def test_layer_curves_and_word_map_plots(model, tokenizer):
     assert "seven" in labels and "one" in labels
     assert fig.axes[0].get_legend() is not None
     matplotlib.pyplot.close(fig)
+
+
+def test_attention_plots():
+    w = torch.softmax(torch.randn(3, 4, 4), -1)
+    fig = viz.plot_attention(w[0], ["a", " b", "c", "d"], title="t", row=2)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "␣b", "c", "d"]
+    assert len(ax.patches) == 1                                   # the highlighted row
+    matplotlib.pyplot.close(fig)
+    fig = viz.plot_attention_heads(w, ["a", "b", "c", "d"], title="heads")
+    assert [a.get_title() for a in fig.axes[:3]] == ["head 0", "head 1", "head 2"]
+    matplotlib.pyplot.close(fig)
+    fig = viz.plot_head_scores(torch.rand(30, 9), title="s")
+    assert fig.axes[0].get_xlabel() == "head" and fig.axes[0].get_ylabel() == "layer"
+    matplotlib.pyplot.close(fig)
