@@ -71,3 +71,15 @@ def answer_by_layer(model: Transformer, ids, token_id: int) -> list[float]:
     """Probability of `token_id` coming next, read out after the embedding and after each block."""
     out = model(_ids_tensor(model, ids), output_hidden_states=True)
     return [float(next_token_probs_from(model, h[0, -1])[token_id]) for h in out.hidden_states]
+
+
+@torch.inference_mode()
+def answer_rank_by_layer(model: Transformer, ids, token_id: int) -> list[int]:
+    """Rank of `token_id` among all tokens (1 = the top guess), read out after the embedding and each
+    block."""
+    out = model(_ids_tensor(model, ids), output_hidden_states=True)
+    ranks = []
+    for h in out.hidden_states:
+        probs = next_token_probs_from(model, h[0, -1])
+        ranks.append(int((probs > probs[token_id]).sum()) + 1)
+    return ranks

@@ -24,12 +24,13 @@
 # **You will see that**
 # 1. attention is a few lines of arithmetic: **queries, keys, values**, scaled scores, a softmax and a
 #    **causal mask**, repeated in several **heads**; you write it and check the shapes at each step;
-# 2. your code reproduces one real layer of SmolLM2 **to within a millionth**;
+# 2. your code reproduces one real layer of SmolLM2 **to within a few millionths** (rounding error);
 # 3. real attention patterns can be looked at, and some heads do recognisable jobs: looking at the
 #    **previous token**, or **copying** what followed the last time the same token appeared;
 # 4. a block is attention, then a **feed-forward** part, each adding to a running **residual stream**,
-#    and you can watch the prediction " Paris" appear in the last layers;
-# 5. attention handles all positions **in parallel**, which is why it beat step-by-step networks.
+#    and you can watch at which layer the prediction " Paris" appears;
+# 5. attention handles all positions **in parallel**: one main reason it replaced step-by-step
+#    networks (in training and when reading a prompt; generating still goes one token at a time).
 #
 # **Time:** about 60 minutes. **Builds on:** notebooks 00 (the model's parts), 01 (tokens) and 02 (vectors,
 # dot products, cosine similarity).
@@ -52,7 +53,7 @@ from lesson_utils import exercises, viz
 from lesson_utils.attention import (attention_record, capture_attention, induction_scores, previous_token_scores,
                                     record_from_ids, repeated_random_tokens, time_parallel_vs_sequential, top_heads)
 from lesson_utils.chat_model import load_chat_model
-from lesson_utils.logit_lens import answer_by_layer, block_steps, read_out
+from lesson_utils.logit_lens import answer_by_layer, answer_rank_by_layer, block_steps, read_out
 from lesson_utils.model import Block, apply_rope
 from lesson_utils.session import setup
 from lesson_utils.widgets import AttentionViewer
@@ -71,38 +72,17 @@ model, smollm2 = lm.model, lm.tokenizer
 #    **value** ("what do I pass on if chosen?"): three vectors, each made by multiplying the token's
 #    vector by a learned matrix;
 # 2. the **score** of token t for token s is the dot product of t's query with s's key (large when they
-#    match), divided by √d (d = the length of the vectors) to keep the numbers moderate; a **softmax**
-#    turns each token's scores into **weights** that are positive and sum to 1;
+#    match), divided by √d (d = how many numbers each query and key has) to keep the numbers moderate;
+#    a **softmax** (notebook 00: e^score divided by the sum of e^score over the row) turns each token's
+#    scores into **weights** that are positive and sum to 1;
 # 3. each token's output is the weighted sum of the values.
 #
 # One more rule: a token may only look at itself and **earlier** tokens (the model predicts the next
 # token, so it must not peek at it). This **causal mask** sets the scores for later tokens to −∞,
-# which the softmax turns into weight 0. Here it is with 4 tokens of 8 numbers each and random
-# matrices, checking the shape at every step:
-
-# %% slideshow={"slide_type": "subslide"}
-torch.manual_seed(0)
-T, D = 4, 8                                          # 4 tokens, vectors of 8 numbers
-x = torch.randn(T, D)                                # the tokens' vectors, one per row
-Wq, Wk, Wv = (torch.randn(D, D) / math.sqrt(D) for _ in range(3))
-
-q, k, v = x @ Wq, x @ Wk, x @ Wv                     # a query, key and value per token
-assert q.shape == k.shape == v.shape == (T, D)
-scores = q @ k.T / math.sqrt(D)                      # scores[t, s]: how well t's query matches s's key
-assert scores.shape == (T, T)
-causal = torch.ones(T, T, dtype=torch.bool).tril()   # True where s <= t
-scores = scores.masked_fill(~causal, float("-inf"))
-weights = torch.softmax(scores, dim=-1)              # each row: positive, sums to 1
-assert weights.shape == (T, T)
-out = weights @ v                                    # each row: a weighted mix of the values
-assert out.shape == (T, D)
-print("causal mask (1 = may look):\n", causal.int())
-print("weights, rounded:\n", weights.round(decimals=3))
-print("row sums:", weights.sum(-1))
-
-# %% [markdown] slideshow={"slide_type": "fragment"}
-# The first token can only look at itself (weight 1). The others spread their attention over
-# themselves and the tokens before them. The upper-right triangle is exactly 0: no peeking ahead.
+# which the softmax turns into weight 0 (e^−∞ = 0). Three torch tools help: `torch.ones(T, T).tril()`
+# keeps the lower-left triangle of a table, diagonal included, and zeroes the rest (`.triu(1)` keeps
+# what lies strictly above the diagonal); `~mask` flips True and False; `a.masked_fill(mask, value)`
+# copies `a` with `value` wherever `mask` is True. Build the two pieces yourself first.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 1 · The causal mask
@@ -143,10 +123,38 @@ def my_masked_softmax(scores):
 exercises.check_masked_softmax(my_masked_softmax)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# Now all of it, with 4 tokens of 8 numbers each and random matrices, checking the shape at every step:
+
+# %% slideshow={"slide_type": "subslide"}
+torch.manual_seed(0)
+T, D = 4, 8                                          # 4 tokens, vectors of 8 numbers
+x = torch.randn(T, D)                                # the tokens' vectors, one per row
+Wq, Wk, Wv = (torch.randn(D, D) / math.sqrt(D) for _ in range(3))
+
+q, k, v = x @ Wq, x @ Wk, x @ Wv                     # a query, key and value per token
+assert q.shape == k.shape == v.shape == (T, D)
+scores = q @ k.T / math.sqrt(D)                      # scores[t, s]: how well t's query matches s's key
+assert scores.shape == (T, T)
+causal = torch.ones(T, T, dtype=torch.bool).tril()   # True where s <= t
+scores = scores.masked_fill(~causal, float("-inf"))
+weights = torch.softmax(scores, dim=-1)              # each row: positive, sums to 1
+assert weights.shape == (T, T)
+out = weights @ v                                    # each row: a weighted mix of the values
+assert out.shape == (T, D)
+print("causal mask (1 = may look):\n", causal.int())
+print("weights, rounded:\n", weights.round(decimals=3))
+print("row sums:", weights.sum(-1))
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The first token can only look at itself (weight 1). The others spread their attention over
+# themselves and the tokens before them. The upper-right triangle is exactly 0: no peeking ahead.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 · One attention output, small enough to do by hand
 # Three tokens with vectors of 2 numbers. Compute the attention output of the **last** token (it may
-# look at all three): scores = its query · each key / √2, softmax, then the weighted sum of the value
-# rows. On paper (with a calculator for the exponentials) or with torch.
+# look at all three): scores = its query (only the last row of `q3` is used) · each key / √2,
+# softmax, then the weighted sum of the value rows. On paper (with a calculator for the exponentials)
+# or with torch.
 
 # %% slideshow={"slide_type": "fragment"}
 q3 = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
@@ -164,10 +172,10 @@ exercises.check_attention_output(my_output, q3, k3, v3)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Several heads, and heads that share
 #
-# One attention looks for one kind of match. A model runs several side by side, each on its own slice
-# of the numbers: **heads**. SmolLM2 splits its 576 numbers into **9 heads of 64**. Each head computes
-# its own weights; their outputs are put back side by side (9 × 64 = 576) and mixed by one more
-# matrix, the **output** matrix.
+# One attention looks for one kind of match. A model runs several side by side: **heads**. SmolLM2 has
+# **9 heads**; each has its own query, key and value of 64 numbers, each computed from the whole
+# 576-number vector. Each head computes its own weights; their outputs are put back side by side
+# (9 × 64 = 576) and mixed by one more matrix, the **output** matrix.
 #
 # SmolLM2 saves memory with **grouped-query attention**: it makes 9 queries but only 3 keys and 3
 # values per token, and each key/value head serves a group of 3 query heads. Below, the whole thing
@@ -175,6 +183,20 @@ exercises.check_attention_output(my_output, q3, k3, v3)
 # know the order of the tokens, so SmolLM2 rotates each query and key by an angle that grows with the
 # token's position; the score between two tokens then depends on how far apart they are. (We use the
 # library's `apply_rope` for that rotation.)
+#
+# More precisely, RoPE turns each pair of numbers in a query or key by an angle proportional to the
+# token's position, each pair at its own speed. In the dot product only the *difference* of the angles
+# survives, so a score depends on what the two tokens are and how far apart they are, not on where
+# they sit.
+#
+# New torch tools in the function below:
+# - `x @ wq.T`: PyTorch stores a matrix as (outputs, inputs), hence the `.T` (transpose).
+# - `.view(T, 9, 64)` cuts each 576-number row into 9 pieces of 64; `.transpose(0, 1)` swaps the first
+#   two axes, so the heads come first: (9, T, 64).
+# - `@` on 3-D tensors does one matrix product per head.
+# - `repeat_interleave(3, dim=0)` turns the key heads [k0, k1, k2] into [k0, k0, k0, k1, k1, k1, k2,
+#   k2, k2], so query heads 0 to 2 share k0.
+# - `.reshape(T, 576)` puts the heads back side by side.
 
 # %% slideshow={"slide_type": "subslide"}
 def attention(x, wq, wk, wv, wo, n_heads, n_kv_heads, cos, sin):
@@ -196,17 +218,20 @@ def attention(x, wq, wk, wv, wo, n_heads, n_kv_heads, cos, sin):
     return joined @ wo.T, weights                                 # (T, D)
 
 
-# A toy run: 4 tokens of 8 numbers, 4 query heads sharing 2 key/value heads, no rotation.
-toy_out, toy_weights = attention(x, torch.randn(8, 8), torch.randn(4, 8), torch.randn(4, 8), torch.randn(8, 8),
-                                 n_heads=4, n_kv_heads=2, cos=torch.ones(4, 2), sin=torch.zeros(4, 2))
-print("output:", tuple(toy_out.shape), " weights:", tuple(toy_weights.shape))
+# A toy run: 3 tokens of 8 numbers, 4 query heads of 2 numbers sharing 2 key/value heads, no rotation.
+toy_out, toy_weights = attention(x[:3], torch.randn(8, 8), torch.randn(4, 8), torch.randn(4, 8),
+                                 torch.randn(8, 8), n_heads=4, n_kv_heads=2,
+                                 cos=torch.ones(3, 2), sin=torch.zeros(3, 2))
+print("output (tokens, width):", tuple(toy_out.shape), "  weights (heads, tokens, tokens):", tuple(toy_weights.shape))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · Proof: it is exactly what the real model computes
 #
 # Now the real thing. The 30 layers are numbered 0 to 29, as in the code (`model.blocks[13]` is the
 # fourteenth). We run the model on a sentence and listen in on layer 13: we keep the vectors that
-# enter its attention (after the layer's normalisation) and what its attention returns. Then we
+# enter its attention and what its attention returns. "Enter" means after the layer's **RMSNorm**,
+# which divides each vector by its root-mean-square (so its numbers are of size about 1) and then
+# multiplies each number by a learned gain. Then we
 # feed the same vectors and the layer's own four matrices to *our* function.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -249,8 +274,9 @@ last = record.row(16, 0, len(ids) - 1)
 print(f"{record.tokens[-1]!r} looks at: " + ", ".join(f"{t!r} {p:.2f}" for t, p in sorted(last, key=lambda r: -r[1])[:4]))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# In this head every token looks almost only at the token just before it: a diagonal line one step
-# left of the main diagonal. Here is layer 16 in full:
+# In this head most tokens put most of their weight (80% on average) on the token just before them: a
+# diagonal line one step left of the main diagonal. Much of the rest goes to the first token, "The";
+# keep that in mind. The orange box marks the row of ".", printed above. Here is layer 16 in full:
 
 # %% slideshow={"slide_type": "subslide"}
 viz.plot_attention_heads(record.weights[16], record.tokens, title="All 9 heads of layer 16")
@@ -274,7 +300,8 @@ print("' it' in head 5 looks at:", [(t, round(p, 2)) for t, p in sorted(record.r
 # measure all of them at once.
 #
 # **Previous-token heads.** Score: the average weight a head puts on the token right before the one
-# looking. A head that always looks one step back scores 1.
+# looking. A head that always looks one step back scores 1. (Measured on our one 11-token sentence;
+# the repeated sequence below confirms the strongest ones on other text.)
 
 # %% slideshow={"slide_type": "fragment"}
 prev_scores = previous_token_scores(record.weights)              # (30 layers, 9 heads)
@@ -284,13 +311,10 @@ for layer_, head_, score in top_heads(prev_scores, 4):
     print(f"layer {layer_:2}, head {head_}: {score:.2f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Induction heads.** A stranger and more useful job. Take 50 random tokens and repeat them:
-# `A B C ... A B C ...`. In the second copy, a model that has noticed the repeat can predict every
-# next token: after `A` came `B` last time. An **induction head** does exactly that lookup: at a token
-# in the second copy, it looks at the token that *followed* the same token in the first copy.
+# **Induction heads.** Take 50 random tokens and repeat them: `A B C ... A B C ...`.
 #
-# **Predict first:** the tokens are random, so the first copy is unpredictable. How well will the model
-# predict the second copy?
+# **Predict first:** the tokens are random. What share of the next tokens will the model guess right
+# in the first copy? In the second?
 
 # %% slideshow={"slide_type": "fragment"}
 n = 50
@@ -302,6 +326,11 @@ targets = torch.tensor(repeated[1:])
 right = logits[:-1].argmax(-1) == targets                         # next-token guess right?
 print(f"next token guessed right: first copy {right[: n - 1].float().mean():.0%}, "
       f"second copy {right[n:].float().mean():.0%}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# In the second copy every next token can be predicted: after `A` came `B` last time. An **induction
+# head** does exactly that lookup: at a token in the second copy, it looks at the token that
+# *followed* the same token in the first copy. Score: the average weight on that token.
 
 # %% slideshow={"slide_type": "subslide"}
 repeat_record = record_from_ids(model, smollm2, repeated)
@@ -320,8 +349,11 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The stripe starts where the second copy starts: from then on, each token looks 49 positions back,
-# at the token after its earlier twin. The best ones sit in layers 17 and 18 here, after the strongest
-# previous-token heads (layers 1, 2, 11 and 16). They let a model copy names, repeat patterns and continue
+# at the token after its earlier twin. (Before that, the head has nothing to find and parks on token
+# 0: the attention sink again.) The best ones sit in layers 17 and 18, after the strongest
+# previous-token heads (layers 1, 2, 11 and 16). The order makes sense: to find "the token after my
+# earlier twin", each earlier token must already carry "what came before me", which a previous-token
+# head writes into it. They let a model copy names, repeat patterns and continue
 # lists that appear earlier in its prompt. It is one of the few mechanisms inside language models that
 # researchers understand well.
 
@@ -334,9 +366,10 @@ plt.show()
 print(inspect.getsource(Block.forward))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Two things to notice. Attention (`self.attn`) and the **feed-forward** part (`self.ffn`, a small
-# network applied to each token on its own, notebook 00) do not replace the vector `x`: they **add**
-# to it. That running vector is called the **residual stream**: each part reads it, and writes a
+# (`cos`, `sin` are RoPE's angles; `mask` is the causal mask; `cache` keeps the keys and values of
+# earlier tokens so that generation need not recompute them, notebook 04.) Two things to notice.
+# Attention (`self.attn`) and the **feed-forward** part (`self.ffn`, a small network applied to each
+# token on its own, notebook 00) do not replace the vector `x`: they **add** to it. That running vector is called the **residual stream**: each part reads it, and writes a
 # change back. And the feed-forward part works on each token separately; only attention moves
 # information between tokens.
 #
@@ -355,12 +388,16 @@ ax.set_xlabel("layers done (0 = only the embedding)")
 ax.set_ylabel("probability of ' Paris' next")
 ax.set_title("Reading out the prediction after each layer")
 plt.show()
-print("after 25, 26, ..., 30 layers:", [round(p, 3) for p in p_paris[25:]])
+rank_paris = answer_rank_by_layer(model, prompt_ids, paris)
+print("after 25, 26, ..., 30 layers, probability:", [round(p, 3) for p in p_paris[25:]])
+print("                              rank:       ", rank_paris[25:])
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# For 27 layers, " Paris" is nowhere. It appears after 28 layers and jumps in the very last one
-# (layer 29, counting from 0). Let us take that last layer apart: the read-out before it, after its
-# attention, and after its feed-forward part.
+# Read out this way, " Paris" has almost no probability for 27 layers (its rank among all 49,152
+# tokens climbs, to 34th after 27 layers). It gets 1% after 28 layers (7th) and jumps in the very
+# last one. Point k on the plot is the stream after `blocks[0]` to `blocks[k-1]`, so the last jump is
+# the work of `blocks[29]`. Let us take that layer apart: the read-out before it (point 29, 0.070),
+# after its attention, and after its feed-forward part (point 30, 0.773).
 
 # %% slideshow={"slide_type": "fragment"}
 steps = block_steps(model, prompt_ids, layer=29)
@@ -368,15 +405,16 @@ for name in ("input", "after_attention", "after_ffn"):
     top = read_out(model, smollm2, steps[name][-1], k=3)
     print(f"{name:16} " + "  ".join(f"{t!r} {p:.3f}" for t, p in top))
 size = {name: steps[name][-1].norm().item() for name in ("input", "attention", "ffn")}
-print(f"\nsize of the stream {size['input']:.0f}; attention adds a change of size {size['attention']:.0f}, "
-      f"the feed-forward part one of size {size['ffn']:.0f}")
+print(f"\nlength (norm) of the stream {size['input']:.0f}; attention adds a change of length "
+      f"{size['attention']:.0f}, the feed-forward part one of length {size['ffn']:.0f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # In this last block, attention changes the guess only a little; the feed-forward part turns " capital"
-# (0.30) and " Paris" (0.10) into " Paris" (0.77). A common reading: attention *gathers* information
-# from other tokens ("France", "capital"), and feed-forward parts act like a memory of facts applied
-# to each token. That is a simplification (both do some of each), but here the fact arrives through
-# the feed-forward part. Notebook 04 reads out every layer for any prompt.
+# (0.30) and " Paris" (0.10) into " Paris" (0.77), with a change six times larger than attention's. A
+# common reading: attention *gathers* information from other tokens ("France", "capital"), and
+# feed-forward parts act like a memory applied to each token. That is a simplification (both do some
+# of each). Here the last feed-forward part is what makes " Paris" the top guess; whether the fact is
+# *stored* there, one read-out cannot tell. Notebook 04 reads out every layer for any prompt.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · All positions at once
@@ -387,7 +425,9 @@ print(f"\nsize of the stream {size['input']:.0f}; attention adds a change of siz
 # computed together, which is what computer chips (and above all GPUs) do best.
 #
 # Below, the same T token vectors go through causal attention in one go, and through a recurrent loop
-# of T steps, for several T. (Your times will differ from the saved ones.)
+# of T steps, for several T. (Your times will differ from the saved ones.) To keep it simple, the
+# "attention" here is the mixing step alone (scores, softmax, weighted sum), without its query, key
+# and value matrices, and the recurrent network is the simplest kind.
 
 # %% slideshow={"slide_type": "fragment"}
 D = 576
@@ -399,31 +439,40 @@ for T in (256, 1024):
 
 # %% slideshow={"slide_type": "subslide"}
 # NBVAL_IGNORE_OUTPUT
-devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+threads = torch.get_num_threads()
+runs = [("cpu", 1), ("cpu", threads)] + ([("cuda", threads)] if torch.cuda.is_available() else [])
 lengths = (32, 64, 128, 256, 512, 1024)
 fig, ax = plt.subplots(figsize=(8.5, 4.5))
-for k_, dev in enumerate(devices):
+for k_, (dev, n_threads) in enumerate(runs):
+    torch.set_num_threads(n_threads)
     rows = time_parallel_vs_sequential(lengths, device=dev)
+    name = f"{dev}, {n_threads} thread{'s' if n_threads > 1 else ''}"
     ax.plot(lengths, [r["parallel_s"] * 1e3 for r in rows], marker="o", color=viz.PALETTE[2 * k_],
-            label=f"attention, all at once ({dev})")
+            label=f"attention, all at once ({name})")
     ax.plot(lengths, [r["sequential_s"] * 1e3 for r in rows], marker="s", linestyle="--",
-            color=viz.PALETTE[2 * k_ + 1], label=f"recurrent, step by step ({dev})")
+            color=viz.PALETTE[2 * k_ + 1], label=f"recurrent, step by step ({name})")
     for r in rows:
-        print(f"{dev} T={r['T']:5}: all at once {r['parallel_s'] * 1e3:7.2f} ms, step by step "
+        print(f"{name:14} T={r['T']:5}: all at once {r['parallel_s'] * 1e3:7.2f} ms, step by step "
               f"{r['sequential_s'] * 1e3:7.2f} ms ({r['sequential_s'] / r['parallel_s']:.0f}x)")
+torch.set_num_threads(threads)
 ax.set_xscale("log", base=2)
 ax.set_yscale("log")
 ax.set_xlabel("sequence length T (tokens)")
 ax.set_ylabel("time (ms, log scale)")
 ax.set_title("Parallel attention vs a step-by-step loop")
-ax.legend()
+ax.legend(fontsize=9)
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# At T = 1024 attention does about twice the arithmetic of the loop, yet on a CPU it finishes tens of
-# times sooner (see the printed ratios): one large operation keeps the chip busy, while a loop of small steps spends most of
-# its time waiting between them. On a GPU, with thousands of arithmetic units, the gap is far larger.
-# (Attention's cost grows with T², which is why long context windows are expensive: notebook 01.)
+# At T = 1024 attention does nearly twice the arithmetic of the loop (1,208 against 679 million), yet
+# on one CPU thread it finishes 5 to 6 times sooner: one large operation keeps the chip busy, while
+# a loop of small steps spends much of its time on the overhead of each step. With two threads,
+# attention gets faster but the loop gets much *slower*: for every tiny step the second thread has
+# to be woken up and waited for. Step-by-step work cannot use parallel hardware, and on a GPU, with
+# thousands of arithmetic units, the gap is usually larger still (run this notebook on one to see).
+# The ratio shrinks as T grows, because attention's cost grows with T² while the loop's grows with T:
+# that is why long context windows are expensive (notebook 01). `benchmarks/bench_attention.py`
+# measures the same up to T = 2048 (results in `benchmarks/results/attention.txt`).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -432,12 +481,12 @@ plt.show()
 #   token mixes in information from itself and earlier tokens, never later ones.
 # - SmolLM2 runs **9 heads** of 64 numbers per layer, with **3 shared key/value heads**
 #   (grouped-query attention) and rotated positions (RoPE). Your fifteen-line function matched a real
-#   layer to rounding error.
+#   layer to rounding error (1.4e-06).
 # - Real heads do measurable jobs: **previous-token heads**, **attention sinks** on the first token,
-#   and **induction heads** that let the model continue a repeated random sequence it could not
-#   predict the first time.
-# - A block = attention + feed-forward, each **adding** to the residual stream. " Paris" appears only
-#   in the last layers, mostly through the last feed-forward part.
+#   and **induction heads**, whose pattern is exactly the lookup needed to continue a repeated random
+#   sequence (which the model predicts 78% right the second time, 0% the first).
+# - A block = attention + feed-forward, each **adding** to the residual stream. Read out layer by
+#   layer, " Paris" becomes the top guess only in the last layer, through its feed-forward part.
 # - Attention computes all positions **at once**; recurrent networks must go step by step.
 #
 # **Next:** notebook 04 follows the last vector to a probability for every token, and generation one

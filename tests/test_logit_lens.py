@@ -1,7 +1,13 @@
 import pytest
 import torch
 
-from lesson_utils.logit_lens import answer_by_layer, block_steps, next_token_probs_from, read_out
+from lesson_utils.logit_lens import (
+    answer_by_layer,
+    answer_rank_by_layer,
+    block_steps,
+    next_token_probs_from,
+    read_out,
+)
 
 
 def test_block_steps_add_up_and_chain(model, tokenizer):
@@ -26,5 +32,7 @@ def test_read_out_of_the_last_vector_is_the_models_prediction(model, tokenizer):
     curve = answer_by_layer(model, ids, tokenizer.encode(" Paris")[0])
     assert len(curve) == 31 and curve[-1] == pytest.approx(float(probs[7042]), abs=1e-5)
     assert max(curve[:27]) < 0.01                                    # Paris appears only at the end
+    ranks = answer_rank_by_layer(model, ids, 7042)
+    assert ranks[-1] == 1 and ranks[5] > 100
     with pytest.raises(ValueError, match="at least one"):
         answer_by_layer(model, [], 7042)
