@@ -21,7 +21,8 @@ import time
 
 import _common as C
 
-SCRIPTS = ["bench_load.py", "bench_decode.py", "bench_batch.py", "bench_bpe.py"]
+SCRIPTS = ["bench_load.py", "bench_decode.py", "bench_batch.py", "bench_bpe.py", "bench_attention.py",
+           "bench_widgets.py"]
 WHATIF = [["whatif_decode.py"], ["whatif_decode.py", "--batch"]]
 
 

@@ -83,3 +83,15 @@ def answer_rank_by_layer(model: Transformer, ids, token_id: int) -> list[int]:
         probs = next_token_probs_from(model, h[0, -1])
         ranks.append(int((probs > probs[token_id]).sum()) + 1)
     return ranks
+
+
+@torch.inference_mode()
+def top_prediction_by_layer(model: Transformer, tokenizer: Tokenizer, ids) -> list[tuple[str, float]]:
+    """The most likely next token and its probability, read out after the embedding and after each block."""
+    out = model(_ids_tensor(model, ids), output_hidden_states=True)
+    rows = []
+    for h in out.hidden_states:
+        probs = next_token_probs_from(model, h[0, -1])
+        p, i = probs.max(0)
+        rows.append((tokenizer.token_strings([int(i)])[0], float(p)))
+    return rows

@@ -246,3 +246,64 @@ class AttentionViewer:
     def _ipython_display_(self):
         from IPython.display import display
         display(self.box)
+
+
+class NextTokenStepper:
+    """Generation one step at a time: the top next tokens as bars; click one to append it; undo."""
+
+    def __init__(self, lm, prompt: str = "The capital of France is", k: int = 10, choices: int = 5):
+        self.lm, self.choices = lm, choices
+        self.prompt = w.Textarea(value=prompt, description="Prompt:", continuous_update=False,
+                                 layout=w.Layout(width="95%", height="60px"))
+        self.k = w.IntSlider(value=k, min=3, max=20, description="Top k:", continuous_update=False)
+        self.buttons = w.HBox()
+        self.undo = w.Button(description="Undo", icon="undo", tooltip="remove the last appended token")
+        self.message = w.HTML()
+        self.out = w.Output()
+        self.rows: list[dict] = []
+        self.history: list[str] = []          # the prompts before each append, for undo
+        self.seconds = 0.0                    # how long the last redraw took
+        self.prompt.observe(self.update, names="value")
+        self.k.observe(self.update, names="value")
+        self.undo.on_click(self.on_undo)
+        self.box = w.VBox([self.prompt, self.k, w.HTML("Click a token to append it:"), self.buttons,
+                           self.undo, self.message, self.out])
+        self.update()
+
+    def update(self, change=None) -> None:
+        import time
+        start = time.perf_counter()
+        try:
+            self.rows = self.lm.top_next_tokens(self.prompt.value, self.k.value)
+            self.message.value = ""
+        except (ValueError, TypeError) as e:
+            self.rows = []
+            self.message.value = f"<b>⚠ {_escape(str(e))}</b>"
+        # Tokens holding part of a character ("<0xF0>") cannot be typed into a text box: no button.
+        whole = [r for r in self.rows if not r["text"].startswith("<0x")][: self.choices]
+        buttons = []
+        for row in whole:
+            button = w.Button(description=f"{viz.show_text(row['text'])}  {row['p']:.2f}",
+                              layout=w.Layout(width="auto"))
+            button.on_click(lambda _, text=row["text"]: self.append(text))
+            buttons.append(button)
+        self.buttons.children = buttons
+        self.undo.disabled = not self.history
+        with self.out:
+            self.out.clear_output(wait=True)
+            if self.rows:
+                viz.plot_next_tokens(self.rows, title=f"After: {self.prompt.value[-50:]!r}")
+                plt.show()
+        self.seconds = time.perf_counter() - start
+
+    def append(self, text: str) -> None:
+        self.history.append(self.prompt.value)
+        self.prompt.value = self.prompt.value + text          # fires update()
+
+    def on_undo(self, button=None) -> None:
+        if self.history:
+            self.prompt.value = self.history.pop()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.box)

@@ -7,6 +7,7 @@ from lesson_utils.logit_lens import (
     block_steps,
     next_token_probs_from,
     read_out,
+    top_prediction_by_layer,
 )
 
 
@@ -36,3 +37,11 @@ def test_read_out_of_the_last_vector_is_the_models_prediction(model, tokenizer):
     assert ranks[-1] == 1 and ranks[5] > 100
     with pytest.raises(ValueError, match="at least one"):
         answer_by_layer(model, [], 7042)
+
+
+def test_top_prediction_by_layer_starts_with_the_token_itself_and_ends_with_the_answer(model, tokenizer):
+    ids = tokenizer.encode("The capital of France is the city of")
+    rows = top_prediction_by_layer(model, tokenizer, ids)
+    assert len(rows) == 31
+    assert rows[0][0] == " of"                  # tied read-out: the embedding points at its own token
+    assert rows[-1][0] == " Paris" and rows[-1][1] > 0.9

@@ -102,3 +102,21 @@ def test_attention_viewer_follows_prompt_layer_head_and_token(model, tokenizer):
     assert viewer.record.tokens == ["Hello", " world"] and viewer.token.value == 1
     viewer.prompt.value = ""
     assert viewer.record is None and "empty" in viewer.looks_at.value
+
+
+def test_next_token_stepper_appends_and_undoes(lm):
+    from lesson_utils.widgets import NextTokenStepper
+    stepper = NextTokenStepper(lm, prompt="The capital of France is", k=5)
+    assert stepper.rows[0]["text"] == " Paris" and stepper.undo.disabled
+    stepper.buttons.children[0].click()                              # the user clicks " Paris"
+    assert stepper.prompt.value == "The capital of France is Paris"
+    assert stepper.history == ["The capital of France is"] and not stepper.undo.disabled
+    assert stepper.rows[0]["text"] != " Paris"                      # a new distribution
+    stepper.buttons.children[1].click()
+    assert len(stepper.history) == 2
+    stepper.undo.click()
+    stepper.undo.click()
+    assert stepper.prompt.value == "The capital of France is" and stepper.undo.disabled
+    assert stepper.rows[0]["text"] == " Paris" and stepper.seconds > 0
+    stepper.prompt.value = ""
+    assert stepper.rows == [] and stepper.buttons.children == () and "empty" in stepper.message.value

@@ -1,0 +1,39 @@
+import math
+
+import pytest
+import torch
+
+from lesson_utils.likelihood import SentenceScore, sentence_score
+
+
+def test_sentence_score_matches_a_manual_chain_of_predictions(model, tokenizer):
+    text = "The capital of France is Paris."
+    score = sentence_score(model, tokenizer, text)
+    ids = tokenizer.encode(text)
+    assert score.tokens == tokenizer.token_strings(ids) and len(score.logprobs) == len(ids) - 1
+    with torch.inference_mode():
+        probs = model(torch.tensor([ids[:-1]])).logits[0, -1].softmax(-1)
+    assert score.logprobs[-1] == pytest.approx(math.log(float(probs[ids[-1]])), abs=1e-4)
+    assert score.total == pytest.approx(sum(score.logprobs))
+    assert score.perplexity == pytest.approx(math.exp(-score.total / (len(ids) - 1)))
+
+
+def test_plausible_beats_scrambled_and_true_beats_false(model, tokenizer):
+    ordered = sentence_score(model, tokenizer, "The cat sat on the mat.")
+    scrambled = sentence_score(model, tokenizer, "mat the on sat cat The.")
+    assert scrambled.perplexity > 10 * ordered.perplexity
+    true = sentence_score(model, tokenizer, "The capital of France is Paris.")
+    false = sentence_score(model, tokenizer, "The capital of France is Rome.")
+    assert true.total > false.total
+
+
+def test_sentence_score_errors(model, tokenizer):
+    with pytest.raises(ValueError, match="at least two"):
+        sentence_score(model, tokenizer, "Hi")
+    with pytest.raises(TypeError, match="str"):
+        sentence_score(model, tokenizer, ["Hi there"])
+
+
+def test_perplexity_of_certainty_is_one():
+    assert SentenceScore(["a", "b", "c"], [0.0, 0.0]).perplexity == 1.0
+    assert SentenceScore(["a", "b"], [math.log(0.25)]).perplexity == pytest.approx(4.0)
