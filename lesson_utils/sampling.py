@@ -97,3 +97,41 @@ def entropy_bits(probs: torch.Tensor) -> torch.Tensor:
     """Entropy in bits: 0 for a certain outcome, log2(n) for n equally likely ones."""
     p = probs.clamp_min(1e-30)
     return -(probs * p.log2()).sum(-1)
+
+
+def sampling_view(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
+                  top_p: float | None = None, show: int = 12) -> dict:
+    """What the sampling lab shows for one setting, from logits (V,) computed once.
+
+    {"ids": the `show` most likely ids (by the model's own probabilities), "original": their
+    probabilities at T = 1, "reshaped": after temperature/top-k/top-p, "kept": whether each
+    survived the filters, "entropy_original" / "entropy_reshaped": in bits, over all V tokens,
+    "n_kept": how many of all V tokens can still be drawn}
+    """
+    logits = logits.float()
+    original = logits.softmax(-1)
+    reshaped = sampling_distribution(logits, temperature, top_k, top_p)
+    ids = original.topk(show).indices
+    return {"ids": ids.tolist(), "original": original[ids].tolist(), "reshaped": reshaped[ids].tolist(),
+            "kept": (reshaped[ids] > 0).tolist(), "entropy_original": float(entropy_bits(original)),
+            "entropy_reshaped": float(entropy_bits(reshaped)), "n_kept": int((reshaped > 0).sum())}
+
+
+def vote_accuracy(probs: torch.Tensor, right: int, n: int, trials: int = 2000, seed: int = 0) -> float:
+    """Share of trials in which the most frequent of n draws from `probs` (V,) is the id `right`.
+
+    Ties go to the answer drawn first among the tied ones, as a person counting votes might.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a whole number >= 1, got {n!r}")
+    generator = torch.Generator().manual_seed(seed)
+    draws = torch.multinomial(probs.float().cpu(), trials * n, replacement=True, generator=generator)
+    wins = 0
+    for votes in draws.view(trials, n).tolist():
+        counts: dict[int, int] = {}
+        for v in votes:
+            counts[v] = counts.get(v, 0) + 1
+        best = max(counts.values())
+        winner = next(v for v in votes if counts[v] == best)
+        wins += winner == right
+    return wins / trials

@@ -282,3 +282,39 @@ def plot_head_scores(scores, title: str = "", label: str = "score"):
     fig.colorbar(image, ax=ax, label=label)
     ax.set_title(title)
     return fig
+
+
+def sampling_html(view: dict, labels: list[str]) -> str:
+    """The sampling lab's bars in HTML (fast to redraw): grey = the model's own probability,
+    blue = after temperature/top-k/top-p; tokens filtered out are greyed."""
+    import html
+    rows = []
+    scale = max(max(view["original"]), max(view["reshaped"]), 1e-9)
+    for label, p0, p1, kept in zip(labels, view["original"], view["reshaped"], view["kept"], strict=True):
+        ink = "black" if kept else "#999999"
+        rows.append(
+            f'<tr style="color:{ink}"><td style="font-family:monospace;text-align:right;padding-right:6px">'
+            f'{html.escape(repr(show_text(label)))}</td><td style="width:320px">'
+            f'<div style="background:{GREY};height:7px;width:{300 * p0 / scale:.1f}px"></div>'
+            f'<div style="background:{PALETTE[0] if kept else GREY};height:9px;'
+            f'width:{300 * p1 / scale:.1f}px"></div></td><td style="font-family:monospace">'
+            f'{p0:.3f} → {p1:.3f}{"" if kept else " (filtered)"}</td></tr>')
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def plot_sampling_view(view: dict, labels: list[str], title: str = ""):
+    """The same as sampling_html, as a matplotlib figure (for static copies)."""
+    import numpy as np
+    n = len(labels)
+    y = np.arange(n)
+    fig, ax = plt.subplots(figsize=(8, 0.42 * n + 1.3))
+    ax.barh(y - 0.2, view["original"], height=0.4, color=GREY, label="the model's own (T = 1)")
+    colours = [PALETTE[0] if k else "#DDDDDD" for k in view["kept"]]
+    ax.barh(y + 0.2, view["reshaped"], height=0.4, color=colours, label="after reshaping")
+    ax.set_yticks(y, [repr(show_text(t)) + ("" if k else "  ✗") for t, k in zip(labels, view["kept"],
+                                                                                strict=True)])
+    ax.invert_yaxis()
+    ax.set_xlabel("probability")
+    ax.set_title(title or f"entropy {view['entropy_original']:.2f} → {view['entropy_reshaped']:.2f} bits")
+    ax.legend(loc="lower right")
+    return fig

@@ -62,8 +62,8 @@ model, smollm2 = lm.model, lm.tokenizer
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · Logits, then probabilities
 #
-# The model's last step (notebook 03) multiplies the final vector by the embedding table: one number
-# per token, called a **logit**. Logits can be any size, positive or negative; larger means "more
+# The model's last step (notebook 03) normalises the final vector, then multiplies it by the embedding
+# table (the same table as the input, notebook 00): one number per token, called a **logit**. Logits can be any size, positive or negative; larger means "more
 # likely next".
 
 # %% slideshow={"slide_type": "fragment"}
@@ -78,7 +78,8 @@ print("largest:", [(smollm2.token_strings([i])[0], round(z, 2)) for i, z in zip(
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Softmax** (notebook 00) turns logits into probabilities: take e to the power of each logit, then
 # divide by the total, so that every number is positive and they add up to 1. A logit 1 larger means
-# a probability e ≈ 2.7 times larger.
+# a probability e ≈ 2.7 times larger. (Check it below: " Paris" and " the" differ by 2.48 in logit,
+# and e^2.48 ≈ 12 ≈ 0.773 / 0.065.)
 #
 # ### Exercise 1 · Softmax by hand
 # Three tokens have logits 2.0, 1.0 and 0.1. What probabilities does softmax give them? Work it out
@@ -140,7 +141,10 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · The same input, the same numbers
 #
-# The model has no randomness in it: it is arithmetic on fixed numbers.
+# The model has no randomness in it: it is arithmetic on fixed numbers. (On the same machine and
+# software the numbers repeat bit for bit. On GPUs, or with other batch sizes or thread counts,
+# additions can happen in another order and the last digits can change; a near-tie can then flip a
+# greedy choice. That is one reason chat services are not perfectly repeatable even at temperature 0.)
 
 # %% slideshow={"slide_type": "fragment"}
 first = lm.next_token_probs(prompt)
@@ -149,7 +153,7 @@ print("two runs give exactly the same 49,152 probabilities:", torch.equal(first,
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # So the simplest way to write text is deterministic too: **greedy generation** takes the most likely
-# token (the *argmax*), appends it, and asks again. Written out:
+# token (the *argmax*: the position of the largest value), appends it, and asks again. Written out:
 
 # %% slideshow={"slide_type": "fragment"}
 ids = smollm2.encode("The three primary colours are")
@@ -158,20 +162,25 @@ for _ in range(12):
         next_logits = model(torch.tensor([ids], device=model.device)).logits[0, -1]
     ids.append(int(next_logits.argmax()))              # the most likely token, every time
 print(smollm2.decode(ids))
-library = lm.generate("The three primary colours are", max_new_tokens=12, temperature=0, stop_ids=())
+library = lm.generate("The three primary colours are", max_new_tokens=12, temperature=0,  # 0 = argmax
+                      stop_ids=())
 print("same as lm.generate(temperature=0):", library.ids == ids[-12:])
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# (The library does the same, but keeps the keys and values of earlier tokens in a cache instead of
-# running the whole text through the model again at every step.) Where does randomness come from,
-# then? From *sampling* instead of taking the argmax: notebook 05.
+# (The library does the same, but keeps the keys and values of earlier tokens in a **KV cache**
+# instead of running the whole text through the model again at every step; same tokens, last decimals
+# of the logits may differ.) Greedy text is fluent but can be odd ("the primary colours of the human
+# eye"), and greedy picks the best token at each step, not the most likely sentence overall. Where
+# does randomness come from, then? From *sampling* instead of taking the argmax: notebook 05.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Generate it yourself, one token at a time
 #
 # **Try it:** type a prompt. The bars show the most likely next tokens; click one of the buttons to
 # append that token and see the next distribution; **Undo** takes the last one back. Try following the
-# model's favourite each time (greedy), or picking the third-best and see where the text goes.
+# model's favourite each time (greedy), or picking the third-best and see where the text goes. (The
+# widget appends the token's *text* and tokenizes the prompt again, which nearly always gives the same
+# ids as appending the id itself.)
 # Below the widget is a printed walk of three steps, for when no Python is running.
 
 # %% slideshow={"slide_type": "subslide"}
@@ -188,7 +197,7 @@ for _ in range(3):
 print(f"{text!r}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# How quick is a click? On the project's 2-core test machine, for a 30-token prompt, a full redraw
+# Tokens are pieces, not words: " Marg" is the start of " Margherita". How quick is a click? On the project's 2-core test machine, for a 30-token prompt, a full redraw
 # (the model's forward pass, the top 10, the bar chart and its image) takes about 190 ms, at worst
 # 240 ms: `benchmarks/bench_widgets.py` measures it (`benchmarks/results/widgets.txt`).
 
@@ -198,7 +207,8 @@ print(f"{text!r}")
 # A sentence is a chain of next-token predictions. Its probability is the product of the probability
 # of each token given the ones before it (the first token is not scored: nothing comes before it).
 # Such products get tiny fast, so we add **logarithms** instead: log(a × b) = log a + log b. The sum is
-# the sentence's **log-probability**; it is negative, and closer to 0 means more likely.
+# the sentence's **log-probability** (natural logarithms, base e, as `math.log` computes); it is
+# negative, and closer to 0 means more likely.
 
 # %% slideshow={"slide_type": "fragment"}
 score = sentence_score(model, smollm2, "The capital of France is Paris.")
@@ -207,10 +217,17 @@ for token, lp in zip(score.tokens[1:], score.logprobs):
     print(f"{token!r:>10}  {math.exp(lp):11.3g}  {lp:15.3f}")
 print(f"sum of log-probabilities: {score.total:.3f}")
 
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# " capital" after "The" gets only 0.00001: with a single word of context almost anything could come
+# next (SmolLM2 adds no start-of-text token), so the first tokens' small probabilities dominate the
+# total: " capital" alone gives −11.5 of the −15.4.
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2 · A sentence's log-probability
 # Below are the probabilities of each token of "Water boils at 100 degrees Celsius." given the tokens
-# before it. Compute the sentence's log-probability from them with `math.log` (do not call
+# before it (the number 100 is four tokens: a space and three digits, notebook 01; " at" is unlikely
+# because after "Water boils" the model expects " down", as in "boils down to"). Compute the
+# sentence's log-probability from the list `token_probabilities` with `math.log` (do not call
 # `sentence_score`, it would give the answer away).
 
 # %% slideshow={"slide_type": "fragment"}
@@ -229,7 +246,8 @@ exercises.check_sentence_logprob(my_logprob, water)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A longer sentence has more factors below 1, so its log-probability is lower just for being long.
 # **Perplexity** corrects for length: e to the power of the *average* negative log-probability per
-# token. It reads as "the model was as unsure as if it chose among this many tokens at each step":
+# token. It reads as "the model was as unsure as if it chose among this many equally likely tokens at
+# each step":
 # 1 is certainty, larger is more surprised.
 #
 # **Predict first:** which of each pair will the model find more likely?
@@ -246,16 +264,20 @@ for a, b in pairs:
     print()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Scrambled word order is about a hundred times more surprising per token. True statements score
-# better than false ones here, but the gap is much smaller, and it is not a truth detector: the model scores
+# Scrambled word order is about a hundred times more surprising per token (perplexity 24,821 against
+# 210). False statements score worse too: the "Rome" sentence is about 1,600 times less likely than the
+# "Paris" one (its log-probability is 7.4 lower, and e^7.4 ≈ 1,600), but the perplexity, averaged over
+# seven tokens, only triples. And likelihood is not a truth detector: the model scores
 # what *text like its training data* looks like, and false statements are common in text too. A low
 # perplexity says "this reads like normal text", not "this is true" (notebook 05 returns to this).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Where does the answer appear? The logit lens
 #
-# Notebook 03 read out the prediction after each layer for one prompt. Here is the top guess after
-# every layer, for a prompt where the answer is clear:
+# Notebook 03 read out the prediction after each layer for one prompt: the **logit lens** applies the
+# model's final normalisation and read-out to a vector from the middle of the model. Here is the top
+# guess after every third layer, and after every layer from 24 on, for a prompt where the answer is
+# clear:
 
 # %% slideshow={"slide_type": "fragment"}
 lens_prompt = "The capital of France is the city of"
@@ -266,7 +288,7 @@ for k_, (token, p) in enumerate(lens):
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # After 0 layers the read-out gives back the current token itself (" of"): the read-out uses the same
-# table as the input (notebook 02). Middle layers read out as punctuation, not the answer; the answer
+# table as the input (notebook 00). Middle layers read out as punctuation, not the answer; the answer
 # takes over only near the end. (The read-out was trained for the last layer only, so early read-outs
 # are a rough view, not what the model "thinks" there.)
 
@@ -302,14 +324,14 @@ endings = ["I went fishing by the river and walked down to the",
 fig, axes = plt.subplots(1, 3, figsize=(15, 4))
 for ax, text in zip(axes, endings):
     top = lm.top_next_tokens(text, k=6)
-    viz.plot_next_tokens(top, title="..." + text[-28:], ax=ax)
+    viz.plot_next_tokens(top, title="..." + text.split(",")[-1][-30:].split(" ", 1)[-1], ax=ax)
     print(f"{text!r}\n   " + ", ".join(f"{r['text']!r} {r['p']:.3f}" for r in top))
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The last three tokens are identical, yet the favourites differ. After fishing: the bottom, the river,
-# the water. After cash: " local" first (the local shop? bank?) and " bank" third. After work: the
-# park, the kitchen, the beach. This is attention at work (notebook 03): the final position gathered information from the
+# The last two tokens, " to the", are the same, yet the lists differ: after fishing, water words
+# (" bottom", " river", " water"); after cash, " local" (the local shop? bank?), then " nearest" and
+# " bank"; after work, " local" again, then " park", " nearby", " kitchen". This is attention at work (notebook 03): the final position gathered information from the
 # whole sentence. It also means the model can only use what is *inside* its context window: with
 # SmolLM2's 8,192 tokens, anything earlier is simply gone (notebook 01).
 
@@ -318,11 +340,11 @@ plt.show()
 #
 # - The model outputs one **logit** per token; **softmax** turns the 49,152 logits into probabilities
 #   that sum to 1. A confident prompt puts most of it on one token; an open prompt spreads it over a
-#   long tail of hundreds of tokens.
+#   long tail of hundreds to thousands of tokens.
 # - The model is **deterministic**; **greedy generation** is argmax, append, repeat.
 # - A sentence's **log-probability** is the sum of its tokens' log-probabilities; **perplexity**
-#   compares texts of any length. Scrambled text is far more surprising; false statements only a
-#   little: likelihood is not truth.
+#   compares texts of any length. Scrambled text is far more surprising than false statements, which
+#   still read as normal text: likelihood is not truth.
 # - The **logit lens** shows the answer taking the lead only in the last layers.
 # - **Context decides**: the same last words after different beginnings give different predictions.
 #
