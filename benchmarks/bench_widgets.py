@@ -1,4 +1,4 @@
-"""How fast the notebooks' widgets redraw (notebook 04's next-token stepper).
+"""How fast the notebooks' widgets redraw (notebook 04's next-token stepper, notebook 05's sampling lab).
 
     .venv/bin/python benchmarks/bench_widgets.py [--quick]
 
@@ -6,6 +6,8 @@ A redraw = what happens after a user's click or keystroke: the model's forward p
 the prompt, the top-k list, the bar chart, and its rendering to a PNG image (what the
 notebook's inline backend sends to the browser). Measured for a 30-token prompt by
 appending tokens with the widget's own buttons, as a user would. Target: 300 ms.
+The sampling lab redraws from logits computed once per prompt when a slider moves
+(temperature, top-k, top-p): target 50 ms.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import lesson_utils  # noqa: E402,F401  (thread policy before torch)
 from lesson_utils.chat_model import load_chat_model  # noqa: E402
-from lesson_utils.widgets import NextTokenStepper  # noqa: E402
+from lesson_utils.widgets import NextTokenStepper, SamplingLab  # noqa: E402
 
 TEXT = ("In the small village by the sea, the old fisherman told the children a story about a whale "
         "that sang every night under the bright moon, and the children listened until the fire went out.")
@@ -68,9 +70,25 @@ def main() -> None:
     say(f"  of which the model's forward pass and top-k:     median "
         f"{statistics.median(model_only) * 1e3:.0f} ms")
     say(f"  target 300 ms: {'met' if worst <= 0.3 else 'NOT met'} (worst case)")
+    lab = SamplingLab(lm, prompt="Once upon a time, there was a")
+    moves = []
+    grid = zip(range(1, 61), [0, 5, 20, 50] * 15, [1.0, 0.9, 0.5] * 20, strict=True)
+    settings = [(t / 20, k, p) for t, k, p in grid]
+    C.wait_for_quiet(say)
+    for temperature, top_k, top_p in settings:
+        for control, value in ((lab.temperature, temperature), (lab.top_k, top_k), (lab.top_p, top_p)):
+            if control.value != value:
+                control.value = value                        # each change is one redraw
+                moves.append(lab.seconds)
+    lab_med, lab_worst = statistics.median(moves), max(moves)
+    say(f"sampling lab, {len(moves)} slider moves (temperature 0.05-3, top-k 0/5/20/50, top-p 1/0.9/0.5):")
+    say(f"  redraw from cached logits: median {lab_med * 1e3:.1f} ms, worst {lab_worst * 1e3:.1f} ms; "
+        f"target 50 ms: {'met' if lab_worst <= 0.05 else 'NOT met'} (worst case)")
     C.save("widgets", {"machine": C.machine_info(), "prompt_tokens": n_prompt, "clicks": clicks,
                        "redraw_median_s": med, "redraw_worst_s": worst,
-                       "model_median_s": statistics.median(model_only)}, say.text, quick=args.quick)
+                       "model_median_s": statistics.median(model_only),
+                       "sampling_lab_moves": len(moves), "sampling_lab_median_s": lab_med,
+                       "sampling_lab_worst_s": lab_worst}, say.text, quick=args.quick)
 
 
 if __name__ == "__main__":

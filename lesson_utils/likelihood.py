@@ -47,3 +47,15 @@ def sentence_score(model: Transformer, tokenizer: Tokenizer, text: str) -> Sente
     logits = model(torch.tensor([ids], device=model.device)).logits[0].float()
     logprobs = logits[:-1].log_softmax(-1).gather(1, torch.tensor(ids[1:], device=logits.device)[:, None])
     return SentenceScore(tokenizer.token_strings(ids), logprobs[:, 0].cpu().tolist())
+
+
+@torch.inference_mode()
+def continuation_probs(model: Transformer, prompt_ids: list[int], continuation_ids: list[int]) -> list[float]:
+    """The probability the model gave each token of a continuation, one forward pass:
+    [P(c1 | prompt), P(c2 | prompt c1), ...]."""
+    if not prompt_ids or not continuation_ids:
+        raise ValueError("give a non-empty prompt and a non-empty continuation (token id lists)")
+    ids = list(prompt_ids) + list(continuation_ids)
+    logits = model(torch.tensor([ids], device=model.device)).logits[0, len(prompt_ids) - 1:-1].float()
+    probs = logits.softmax(-1).gather(1, torch.tensor(continuation_ids, device=logits.device)[:, None])
+    return probs[:, 0].cpu().tolist()

@@ -302,19 +302,21 @@ def sampling_html(view: dict, labels: list[str]) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
-def plot_sampling_view(view: dict, labels: list[str], title: str = ""):
+def plot_sampling_view(view: dict, labels: list[str], title: str = "", setting: str = "after reshaping",
+                       ax=None):
     """The same as sampling_html, as a matplotlib figure (for static copies)."""
     import numpy as np
     n = len(labels)
     y = np.arange(n)
-    fig, ax = plt.subplots(figsize=(8, 0.42 * n + 1.3))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.42 * n + 1.3))
     ax.barh(y - 0.2, view["original"], height=0.4, color=GREY, label="the model's own (T = 1)")
     colours = [PALETTE[0] if k else "#DDDDDD" for k in view["kept"]]
-    ax.barh(y + 0.2, view["reshaped"], height=0.4, color=colours, label="after reshaping")
+    ax.barh(y + 0.2, view["reshaped"], height=0.4, color=colours, label=setting)
     ax.set_yticks(y, [repr(show_text(t)) + ("" if k else "  ✗") for t, k in zip(labels, view["kept"],
                                                                                 strict=True)])
     ax.invert_yaxis()
     ax.set_xlabel("probability")
     ax.set_title(title or f"entropy {view['entropy_original']:.2f} → {view['entropy_reshaped']:.2f} bits")
     ax.legend(loc="lower right")
-    return fig
+    return ax.figure

@@ -37,3 +37,15 @@ def test_sentence_score_errors(model, tokenizer):
 def test_perplexity_of_certainty_is_one():
     assert SentenceScore(["a", "b", "c"], [0.0, 0.0]).perplexity == 1.0
     assert SentenceScore(["a", "b"], [math.log(0.25)]).perplexity == pytest.approx(4.0)
+
+
+def test_continuation_probs_match_step_by_step_prediction(model, tokenizer):
+    from lesson_utils.likelihood import continuation_probs
+    prompt, answer = tokenizer.encode("The capital of France is"), tokenizer.encode(" Paris.")
+    probs = continuation_probs(model, prompt, answer)
+    assert len(probs) == len(answer) and probs[0] == pytest.approx(0.7725, abs=1e-3)
+    with torch.inference_mode():
+        second = model(torch.tensor([prompt + answer[:1]])).logits[0, -1].softmax(-1)[answer[1]]
+    assert probs[1] == pytest.approx(float(second), abs=1e-4)
+    with pytest.raises(ValueError, match="non-empty"):
+        continuation_probs(model, prompt, [])

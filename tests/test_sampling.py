@@ -189,3 +189,25 @@ def test_filters_validate_their_argument():
         top_k_filter(LOGITS, 0)
     with pytest.raises(ValueError, match="top_p"):
         top_p_filter(LOGITS, 1.5)
+
+
+def test_sampling_view_reports_kept_tokens_and_entropy():
+    from lesson_utils.sampling import sampling_view
+    logits = torch.tensor([3.0, 2.0, 1.0, 0.0, -1.0])
+    view = sampling_view(logits, temperature=1.0, top_k=2, show=4)
+    assert view["ids"] == [0, 1, 2, 3] and view["kept"] == [True, True, False, False]
+    assert view["n_kept"] == 2 and sum(view["reshaped"]) == pytest.approx(1.0)
+    assert view["entropy_reshaped"] < view["entropy_original"]
+    hot = sampling_view(logits, temperature=3.0, show=5)
+    assert hot["entropy_reshaped"] > view["entropy_original"] and hot["n_kept"] == 5
+
+
+def test_vote_accuracy_rises_with_n_when_the_right_answer_is_the_mode():
+    from lesson_utils.sampling import vote_accuracy
+    probs = torch.tensor([0.4, 0.3, 0.3])
+    one, many = vote_accuracy(probs, 0, 1, trials=2000), vote_accuracy(probs, 0, 25, trials=2000)
+    assert one == pytest.approx(0.4, abs=0.04) and many > one + 0.1
+    assert vote_accuracy(torch.tensor([0.0, 1.0]), 1, 5, trials=50) == 1.0
+    assert vote_accuracy(probs, 0, 5, trials=100, seed=1) == vote_accuracy(probs, 0, 5, trials=100, seed=1)
+    with pytest.raises(ValueError, match="n must be"):
+        vote_accuracy(probs, 0, 0)

@@ -7,6 +7,7 @@ answer, so a student's notebook keeps running. One module per notebook.
 from .attention import check_attention_output, check_causal_mask, check_masked_softmax
 from .embeddings import check_bank_layer, check_cosine, check_nearest
 from .next_token import check_first_top_layer, check_sentence_logprob, check_softmax_values
+from .sampling import check_temperature, check_top_k, check_top_p
 from .tokenization import check_chat_token_count, check_costlier, check_merge
 from .what_is_an_llm import block_parameter_count, check_block_parameters, check_chat_text, check_softmax
 
@@ -14,4 +15,4 @@ __all__ = ["block_parameter_count", "check_block_parameters", "check_chat_text",
            "check_softmax", "check_merge", "check_chat_token_count", "check_costlier", "check_cosine",
            "check_nearest", "check_bank_layer", "check_causal_mask", "check_masked_softmax",
            "check_attention_output", "check_softmax_values", "check_sentence_logprob",
-           "check_first_top_layer"]
+           "check_first_top_layer", "check_temperature", "check_top_k", "check_top_p"]
