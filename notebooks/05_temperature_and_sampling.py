@@ -63,7 +63,8 @@ model, smollm2 = lm.model, lm.tokenizer
 #
 # Temperature T is one division: **divide every logit by T, then take the softmax.** Dividing by a
 # small T stretches the gaps between logits, so the top token takes almost everything; dividing by a
-# large T shrinks the gaps, so all tokens become nearly equally likely. Four made-up logits:
+# large T shrinks the gaps, so all tokens become nearly equally likely. It never changes the *order*
+# of the tokens, only how far apart their probabilities are. Four made-up logits:
 
 # %% slideshow={"slide_type": "fragment"}
 toy = torch.tensor([2.0, 1.0, 0.5, -1.0])
@@ -104,6 +105,10 @@ exercises.check_temperature(my_temperature)
 # - **top-k** keeps the k most likely tokens;
 # - **top-p** (also called *nucleus sampling*) keeps the fewest most likely tokens whose probabilities
 #   add up to at least p. When the model is sure, that may be one token; when it is unsure, hundreds.
+#
+# In the library the filters set the logits of removed tokens to −∞ before the softmax; in the
+# exercises you work on probabilities instead (set them to 0, then renormalise), which gives the same
+# result and is easier to check by eye.
 #
 # ### Exercise 2 · Top-k
 # Write `my_top_k(probs, k)`: keep the k largest probabilities, set the others to 0, renormalise.
@@ -153,8 +158,13 @@ def my_top_p(probs, p):
 exercises.check_top_p(my_top_p)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# **Entropy** (in bits) measures how spread out a distribution is: H = −Σ p · log₂ p over all tokens.
+# It is 0 when one token is certain, 1 for a fair coin, log₂(n) for n equally likely tokens; an entropy
+# of 8 bits is as uncertain as a choice among 2⁸ = 256 equally likely tokens.
+#
 # On the real model, after "Once upon a time, there was a": how many of the 49,152 tokens can still be
-# drawn under each setting?
+# drawn under each setting, and how spread out is what is left? (We pass log-probabilities where
+# logits are expected: the softmax of log p gives back p.)
 
 # %% slideshow={"slide_type": "fragment"}
 story = "Once upon a time, there was a"
@@ -164,19 +174,14 @@ for label, settings in [("T = 1, no filter", {}), ("top-k 50", {"top_k": 50}), (
     probs = sampling_distribution(story_logits, **{"temperature": 1.0, **settings})
     print(f"{label:22} {int((probs > 0).sum()):>6,} tokens can be drawn; entropy {entropy_bits(probs):.2f} bits")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
-# **Entropy** (in bits) measures how spread out a distribution is: 0 when one token is certain, 1 for
-# a fair coin, log₂(n) for n equally likely tokens. An entropy of 8 bits is as uncertain as a choice
-# among 2⁸ = 256 equally likely tokens.
-
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · The sampling lab
 #
 # **Try it:** move the sliders. Grey bars are the model's own probabilities (T = 1); blue bars are what
-# the next token is actually drawn from after your settings; filtered tokens turn grey. The readout
-# gives the entropy and how many tokens can still be drawn. "Sample 20" draws 20 tokens. The logits are
-# computed once per prompt, so a slider redraws in a few milliseconds (measured in
-# `benchmarks/bench_widgets.py`). Below the widget, the static version for two settings.
+# the next token is actually drawn from after your settings; filtered tokens fade, are marked
+# "(filtered)" and get no blue bar. The readout gives the entropy and how many tokens can still be
+# drawn. "Sample 20" draws 20 tokens. The logits are computed once per prompt, so a slider redraws in
+# a few milliseconds. Below the widget, the static version for two settings.
 
 # %% slideshow={"slide_type": "subslide"}
 # NBVAL_IGNORE_OUTPUT
@@ -190,15 +195,22 @@ for ax, (label, settings) in zip(axes, [("T = 0.5", {"temperature": 0.5}),
     viz.plot_sampling_view(view, smollm2.token_strings(view["ids"]), setting=label, ax=ax,
                            title=f"{label}: entropy {view['entropy_original']:.1f} → "
                                  f"{view['entropy_reshaped']:.1f} bits, {view['n_kept']:,} tokens left")
-    print(f"{label}: " + ", ".join(f"{t!r} {a:.3f}→{b:.3f}" for t, a, b in
+    print(f"{label}: entropy {view['entropy_original']:.1f} -> {view['entropy_reshaped']:.1f} bits, "
+          f"{view['n_kept']:,} tokens left; " + ", ".join(f"{t!r} {a:.3f}→{b:.3f}" for t, a, b in
                                    zip(smollm2.token_strings(view["ids"][:5]), view["original"], view["reshaped"])))
 plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Temperature is applied first, then the filters. At T = 0.5 the top tokens grow and the entropy drops.
+# At T = 1.5 the distribution is already so flat that top-p needs thousands of tokens to reach 0.9, so
+# the entropy *rises* even with the filter: top-p cuts the tail, but cannot undo a high temperature.
+# plt.show()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Entropy against temperature, and what the draws look like
 #
-# **Predict first:** how does the entropy change between T = 0.1 and T = 3, for a prompt where the
-# model is sure and for an open one?
+# **Predict first:** entropy rises with temperature, but for which prompt does it rise faster, a
+# prompt where the model is sure or an open one, and where?
 
 # %% slideshow={"slide_type": "fragment"}
 temperatures = [0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0]
@@ -221,7 +233,8 @@ plt.show()
 # quickly; at T = 3 both are far towards the top line, where every one of the 49,152 tokens is nearly
 # equally likely, and the draws are nonsense.
 #
-# Here are 200 draws after the story prompt at three temperatures, counted:
+# Here are 200 draws after the story prompt at three temperatures, counted. At T = 2, nearly every
+# draw is a different token, many of them fragments that make no sense here.
 
 # %% slideshow={"slide_type": "subslide"}
 generator = torch.Generator().manual_seed(0)
@@ -253,7 +266,8 @@ for T in (0, 0.7, 1.5):
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # At T = 0 both runs are identical (the seed does not matter: nothing is drawn). At T = 0.7 the two
-# sentences differ but both read well: this is the kind of setting chat apps use. At T = 1.5 the text
+# sentences differ but both read well: settings between 0.7 and 1, often combined with top-p, are
+# common for chat. At T = 1.5 the text
 # falls apart within a few words: once an odd token is drawn, the next predictions are made from odd
 # text, and the errors pile up.
 
@@ -271,9 +285,12 @@ for q in questions:
     print(f"Q: {q}\nA: {lm.chat(q, max_new_tokens=40)}\n")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The professor and the cheese flood are made up (for this notebook); the model describes them with
-# confidence. Mount Everest is real and 8,849 m tall; the model's number is wrong by a factor of 300.
-# None of this looks different from a correct answer. How can you tell?
+# These answers use T = 0 (the default), so nothing is random: hallucination is not bad luck in the
+# draw. (Answers are cut at 40 tokens.) The professor and the cheese flood are made up for this
+# notebook; the model describes them with confidence, and even puts a 1922 flood "during World War
+# II". Mount Everest is real and 8,849 m tall; the model starts a pointless "conversion" and gives
+# 29.17..., which looks like the height in thousands of feet with the unit lost. None of this looks
+# different from a correct answer. How can you tell?
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Check 1: look at the probabilities behind the answer.** Here is how likely the model found each
@@ -289,17 +306,21 @@ for q in ["Who is Professor Aldric Vennemoor?", "What is the capital of France?"
     print("   " + " ".join(f"{viz.show_text(t)}({p:.2f})" for t, p in zip(pieces, probs)))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Look at the tokens that carry the content. " Paris" comes with high probability. For the made-up
+# Look at the tokens that carry the content. " Paris" comes with high probability. ("The" gets only
+# 0.15 because a reply can start in many ways: that is wording, not a claim.) For the made-up
 # professor, the name is copied from the question (probabilities near 1), but the words that carry the
-# claims, " British" and " mathematician", get 0.14 and 0.18: the model is guessing, and the text reads
-# just as confidently. Low probability on the
+# claims, " British" and " mathematician", get 0.14 and 0.18: greedy took them because they were the
+# top choice, while the other 86% was spread over other nationalities and fields. The model is
+# guessing, and the text reads just as confidently. Low probability on the
 # tokens that matter is a warning sign; high probability is no guarantee, because a model can be
 # confidently wrong about things it saw wrong in its training text.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Check 2: ask again.** Draw five answers at T = 0.8 and compare the part that carries the claim.
 # (This small model's first words vary a lot, so we start each answer the way its greedy answer began
-# and let it draw the claim itself.) A fact the model knows tends to come back the same; an invention
+# and let it draw the claim itself. For the professor that opening already assumes he exists: the
+# check is about *what* the model claims, not whether he exists. T = 0.8 is a typical sampling
+# setting.) A fact the model knows tends to come back the same; an invention
 # changes from draw to draw.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -317,16 +338,17 @@ for q, start in [("Who is Professor Aldric Vennemoor?", "Professor Aldric Vennem
 # knows, so the test gives a hint, not a proof.)
 #
 # **Check 3, the only reliable one: another source.** An encyclopedia, a search, a document you trust.
-# Notebook 08 builds this into the model's prompt (retrieval), so it answers from a source and can
-# cite it.
+# Notebook 08 builds this into the model's prompt (retrieval): the model answers from a source and can
+# point to it, which reduces invention (sources can be wrong too).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · More computation, better answers: voting
 #
 # Sampling makes answers vary, and some draws are wrong. One way to spend more computation for better
 # accuracy: draw **N** answers and take the **most common** one (a majority vote). We test it on 24
-# short questions written for this notebook, with one-word answers, asked in a format that makes the
-# model answer with a single word:
+# short questions written for this notebook, with one-word answers. Three worked question/answer
+# pairs show the pattern, and the model copies it (a *few-shot* prompt; plain text, without the chat
+# template):
 
 # %% slideshow={"slide_type": "fragment"}
 EXAMPLES = ("Q: What is the capital of Portugal?\nA: Lisbon\nQ: What colour is a lemon?\nA: Yellow\n"
@@ -358,9 +380,11 @@ def answer_distribution(question):
 
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# For each question we compute the model's probability of each answer once, then simulate many
+# For each question we compute the model's probability of each answer once (its first word: the
+# first token, with everything outside the top 300 pooled into "anything else"), then simulate 400
 # rounds of drawing N answers and voting (`vote_accuracy` in `lesson_utils.sampling`), for N from 1 to
-# 25. N = 1 is a single sampled answer; greedy (always the top answer) is shown for comparison.
+# 25. N = 1 is a single sampled answer, so its accuracy is just the average probability of the right
+# answer; greedy (always the top answer) is shown for comparison.
 #
 # **Predict first:** will 25 votes beat a single draw? Will they beat greedy?
 
@@ -391,11 +415,12 @@ print("accuracy: " + "  ".join(f"{accuracy[n]:5.2f}" for n in Ns) + f"   greedy:
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # A single sampled answer is right less often than greedy, because it sometimes draws from the tail.
 # More votes wash that out: accuracy climbs with N towards greedy's level. Here the answers are single
-# words, so the most common of many draws simply *is* the model's top answer, and voting cannot beat
-# greedy. It pays off when each answer is a longer chain of reasoning that can go wrong in different
-# ways: then different paths that reach the same final answer reinforce each other, and large models
-# gain accuracy this way (at N times the cost). Reasoning models spend extra computation at answer time
-# in the same spirit.
+# words, so as N grows the vote settles on the model's top answer: at best it matches greedy. Voting
+# pays off when each answer is a long chain of reasoning: the vote counts only the final answer, many
+# different reasoning paths can end at the same answer, and the answer most likely overall can differ
+# from the one greedy's single path reaches. Large models gain accuracy this way, at N times the cost.
+# (*Reasoning models* spend extra computation differently: they mostly write a long chain of thought
+# before answering.)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -403,11 +428,12 @@ print("accuracy: " + "  ".join(f"{accuracy[n]:5.2f}" for n in Ns) + f"   greedy:
 # - **Temperature** divides the logits before the softmax: T → 0 is greedy, T = 1 the model's own
 #   distribution, large T flattens towards uniform. **Top-k** and **top-p** cut the tail and
 #   renormalise.
-# - **Entropy** measures the spread; it rises with temperature. Moderate settings (T ≈ 0.7, top-p ≈ 0.9)
-#   give varied but coherent text; T = 1.5 falls apart.
+# - **Entropy** measures the spread; it rises with temperature. Moderate settings (T ≈ 0.7) give varied
+#   but coherent text; T = 1.5 falls apart.
 # - The model is deterministic; **sampling** is where the randomness comes from.
 # - **Hallucination**: fluent, confident and wrong. Warning signs: low probability on the key tokens,
 #   answers that change when asked again. The reliable check is another source.
-# - **Voting** over N samples turns extra computation into accuracy, up to the model's best answer.
+# - **Voting** over N samples turns extra computation into accuracy: here from 0.63 to 0.82, up to the
+#   level of the model's top answer.
 #
 # **Next:** notebook 06 trains a tiny GPT from scratch, and you watch the probabilities being learned.
