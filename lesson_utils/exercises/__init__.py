@@ -9,10 +9,12 @@ from .embeddings import check_bank_layer, check_cosine, check_nearest
 from .next_token import check_first_top_layer, check_sentence_logprob, check_softmax_values
 from .sampling import check_temperature, check_top_k, check_top_p
 from .tokenization import check_chat_token_count, check_costlier, check_merge
+from .training import check_finite_difference, check_initial_loss, check_train_step
 from .what_is_an_llm import block_parameter_count, check_block_parameters, check_chat_text, check_softmax
 
 __all__ = ["block_parameter_count", "check_block_parameters", "check_chat_text",
            "check_softmax", "check_merge", "check_chat_token_count", "check_costlier", "check_cosine",
            "check_nearest", "check_bank_layer", "check_causal_mask", "check_masked_softmax",
            "check_attention_output", "check_softmax_values", "check_sentence_logprob",
-           "check_first_top_layer", "check_temperature", "check_top_k", "check_top_p"]
+           "check_first_top_layer", "check_temperature", "check_top_k", "check_top_p", "check_initial_loss",
+           "check_finite_difference", "check_train_step"]

@@ -1,0 +1,143 @@
+"""A tiny GPT, small enough to train from scratch on a laptop CPU in a minute.
+
+The same plan as SmolLM2 (notebook 00), minus a few refinements, so that it reads in
+one sitting: token + position embeddings, a stack of blocks (attention, then an MLP,
+each added to the residual stream), a final norm, and a read-out tied to the token table.
+
+    config = TinyConfig(vocab_size=512)
+    model = TinyGPT(config)
+    logits, loss = model(ids, targets)          # ids, targets: (B, T) token ids
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class TinyConfig:
+    vocab_size: int
+    context: int = 64          # the most tokens the model sees at once
+    dim: int = 64              # width of every vector
+    n_layers: int = 2
+    n_heads: int = 4
+
+    def __post_init__(self):
+        for name in ("vocab_size", "context", "dim", "n_layers", "n_heads"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        if self.dim % self.n_heads:
+            raise ValueError(f"dim ({self.dim}) must be divisible by n_heads ({self.n_heads})")
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, config: TinyConfig):
+        super().__init__()
+        self.n_heads = config.n_heads
+        self.qkv = nn.Linear(config.dim, 3 * config.dim)
+        self.out = nn.Linear(config.dim, config.dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, D = x.shape
+        q, k, v = self.qkv(x).split(D, dim=-1)                             # 3 × (B, T, D)
+        q, k, v = (t.view(B, T, self.n_heads, D // self.n_heads).transpose(1, 2) for t in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)         # (B, H, T, D/H)
+        return self.out(y.transpose(1, 2).reshape(B, T, D))
+
+
+class Block(nn.Module):
+    def __init__(self, config: TinyConfig):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(config.dim)
+        self.attn = SelfAttention(config)
+        self.norm2 = nn.LayerNorm(config.dim)
+        self.mlp = nn.Sequential(nn.Linear(config.dim, 4 * config.dim), nn.GELU(),
+                                 nn.Linear(4 * config.dim, config.dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class TinyGPT(nn.Module):
+    def __init__(self, config: TinyConfig):
+        super().__init__()
+        self.config = config
+        self.token_embed = nn.Embedding(config.vocab_size, config.dim)
+        self.position_embed = nn.Embedding(config.context, config.dim)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
+        self.norm = nn.LayerNorm(config.dim)
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(module):
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, std=0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(self, ids: torch.Tensor, targets: torch.Tensor | None = None):
+        """ids (B, T) -> logits (B, T, V), and the mean cross-entropy loss if targets (B, T) are given."""
+        B, T = ids.shape
+        if T > self.config.context:
+            raise ValueError(f"{T} tokens is more than the model's context of {self.config.context}")
+        positions = torch.arange(T, device=ids.device)
+        x = self.token_embed(ids) + self.position_embed(positions)           # (B, T, D)
+        for block in self.blocks:
+            x = block(x)
+        logits = self.norm(x) @ self.token_embed.weight.T                    # (B, T, V), tied read-out
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        return logits, loss
+
+    @torch.no_grad()
+    def generate(self, ids: list[int], n: int, temperature: float = 1.0, seed: int = 0) -> list[int]:
+        """Continue `ids` by n tokens, sampling at `temperature` (0 = greedy); returns the new ids."""
+        generator = torch.Generator().manual_seed(seed)
+        device = self.token_embed.weight.device
+        out = list(ids)
+        for _ in range(n):
+            context = torch.tensor([out[-self.config.context:]], device=device)
+            logits = self(context)[0][0, -1].float().cpu()
+            if temperature == 0:
+                token = int(logits.argmax())
+            else:
+                token = int(torch.multinomial((logits / temperature).softmax(-1), 1, generator=generator))
+            out.append(token)
+        return out[len(ids):]
+
+
+def batches(data: torch.Tensor, batch_size: int, context: int, generator: torch.Generator):
+    """Endless random training batches from a 1-D tensor of token ids: (x, y), y = x shifted by one."""
+    if len(data) <= context + 1:
+        raise ValueError(f"the data has {len(data)} tokens; it needs more than context + 1 = {context + 1}")
+    while True:
+        starts = torch.randint(0, len(data) - context - 1, (batch_size,), generator=generator)
+        x = torch.stack([data[s:s + context] for s in starts.tolist()])
+        y = torch.stack([data[s + 1:s + context + 1] for s in starts.tolist()])
+        yield x, y
+
+
+@torch.no_grad()
+def evaluate(model: TinyGPT, data: torch.Tensor, context: int, max_windows: int = 64) -> float:
+    """Mean loss over up to `max_windows` evenly spaced windows of `data` (no randomness)."""
+    starts = torch.linspace(0, len(data) - context - 2, min(max_windows, len(data) - context - 1)).long()
+    x = torch.stack([data[s:s + context] for s in starts.tolist()])
+    y = torch.stack([data[s + 1:s + context + 1] for s in starts.tolist()])
+    device = model.token_embed.weight.device
+    return float(model(x.to(device), y.to(device))[1])
+
+
+def uniform_loss(vocab_size: int) -> float:
+    """The loss of a model that gives every token the same probability: log(V)."""
+    return math.log(vocab_size)
