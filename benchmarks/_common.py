@@ -209,6 +209,17 @@ def machine_info() -> dict:
     return info
 
 
+def quick_args(doc: str, quick_help: str = "a smoke run: smaller and fewer measurements"):
+    """The --quick flag every benchmark takes; a quick run waits at most 10 s for a quiet machine."""
+    import argparse
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    args = parser.parse_args()
+    if args.quick:
+        WAIT["max_s"] = 10.0
+    return args
+
+
 def results_dir(quick: bool) -> Path:
     """results/, or results/quick/ for smoke runs, so they never overwrite real figures."""
     return RESULTS / "quick" if quick else RESULTS

@@ -11,8 +11,6 @@ the one doing less arithmetic.
 
 from __future__ import annotations
 
-import argparse
-
 import _common as C
 
 import lesson_utils  # noqa: F401  (thread policy before torch)
@@ -20,11 +18,7 @@ from lesson_utils.attention import time_parallel_vs_sequential
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    if args.quick:
-        C.WAIT["max_s"] = 10.0
+    args = C.quick_args(__doc__)
     torch = C.setup_torch()
     say = C.Report()
     lengths = (32, 128, 512) if args.quick else (32, 64, 128, 256, 512, 1024, 2048)

@@ -12,8 +12,6 @@ Also: encoding speed of our Python encoder against tiktoken running the same mer
 
 from __future__ import annotations
 
-import argparse
-
 import _common as C
 
 from lesson_utils.bpe import train_bpe, train_bpe_naive
@@ -21,11 +19,7 @@ from lesson_utils.corpus import load_corpus
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a 40,000-character slice, smaller vocabularies")
-    args = parser.parse_args()
-    if args.quick:
-        C.WAIT["max_s"] = 10.0
+    args = C.quick_args(__doc__, "a 40,000-character slice, smaller vocabularies")
     say = C.Report()
     corpus = load_corpus()
     if args.quick:

@@ -12,7 +12,6 @@ The sampling lab redraws from logits computed once per prompt when a slider move
 
 from __future__ import annotations
 
-import argparse
 import io
 import statistics
 import time
@@ -33,11 +32,7 @@ PROMPT_TOKENS = 30
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    if args.quick:
-        C.WAIT["max_s"] = 10.0
+    args = C.quick_args(__doc__)
     C.setup_torch()
     say = C.Report()
     lm = load_chat_model(progress=None)
