@@ -27,10 +27,10 @@
 #    **forward, loss, backward, step**;
 # 3. **backpropagation** computes, for every number in the model, which way to nudge it, and you can
 #    check one of those answers by nudging the number yourself;
-# 4. the **loss** falls and the samples go from noise to stories; a validation set tells learning from
+# 4. the **loss** falls as the model learns, and a **validation set** tells learning from
 #    memorising;
-# 5. **bigger models reach lower loss** (scaling), and a model is much smaller than its training text
-#    only when it is big enough to need compressing.
+# 5. how model size changes the result (scaling), and how the size of a model compares with the size
+#    of its training text (compression).
 #
 # **Time:** about 60 minutes. **Builds on:** notebooks 01 (BPE), 03 (the block) and 04 (loss as
 # log-probability).
@@ -67,11 +67,13 @@ device = setup(seed=0)
 # project's corpus: 288 short stories and explanations written by SmolLM2 itself (notebook 01), about
 # 320 KB. The steps are the ones real pipelines take:
 #
-# - **collect**: here, one file; cut into documents (paragraphs);
+# - **collect**: here, one file, cut into 1,524 paragraphs that we treat as documents;
 # - **clean**: drop *junk* (too short, mostly not letters, the same few words repeated), *exact
 #   duplicates*, and *near duplicates* (the same after lower-casing and removing punctuation), so the
 #   model does not learn the same text many times over;
-# - **split**: every tenth document goes to a **validation** set that the model never trains on;
+# - **split**: every tenth paragraph goes to a **validation** set that the model never trains on (its
+#   stories share characters and names with the training paragraphs, so the validation loss is a bit
+#   optimistic; splitting by whole story would be stricter);
 # - **tokenize**: a 512-token BPE tokenizer, learned from the training part with notebook 01's code.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -93,9 +95,12 @@ print(f"train: {len(data.train_text):,} characters -> {len(data.train_ids):,} to
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · The model
 #
-# `TinyGPT` follows SmolLM2's plan (notebooks 00 and 03) with simpler parts: a token table plus a
-# *position* table (instead of RoPE), blocks of attention and an MLP (instead of SwiGLU), LayerNorm
-# (instead of RMSNorm), and a read-out tied to the token table. One block:
+# `TinyGPT` follows SmolLM2's plan (notebooks 00 and 03) with simpler parts:
+# - a token table plus a *position* table: a learned vector for each of the 64 positions, added to the
+#   token's vector (instead of RoPE; it is also why the model cannot read more than 64 tokens);
+# - blocks of attention and a two-matrix feed-forward part (SmolLM2's has three);
+# - LayerNorm, which rescales each vector to a standard size (SmolLM2 uses the simpler RMSNorm);
+# - a read-out tied to the token table. One block:
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(Block))
@@ -135,8 +140,11 @@ print(f"the untrained model's loss on the validation text: {evaluate(model, val_
 # the loss go up or down, and how fast: the **gradient**. **Backpropagation** computes all of them in
 # one backward pass through the program (PyTorch's *autograd* does it for us: `loss.backward()`).
 #
-# For one number you can check it by hand: nudge it up by a tiny h and measure the loss, nudge it down
-# and measure again, and divide the difference by 2h. That is the slope, a *finite difference*.
+# It works backwards through the computation, from the loss to the first layer, passing each slope
+# back one step at a time (the *chain rule* of calculus). For one number you can check the result by
+# hand: nudge it up by a tiny h and measure the loss, nudge it down and measure again, and divide the
+# difference by 2h. That is the slope, a *finite difference*. (A *batch* is a handful of text windows
+# processed together; here 8 windows of 64 tokens.)
 
 # %% slideshow={"slide_type": "fragment"}
 x, y = next(batches(train_ids, 8, config.context, torch.Generator().manual_seed(1)))
@@ -174,16 +182,18 @@ exercises.check_finite_difference(my_slope, autograd_slope)
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # (We took the number with the steepest slope: for numbers whose slope is tiny, the change in the loss
 # is smaller than the rounding of 32-bit arithmetic, and the nudge measures mostly noise.) The nudge
-# needed two extra runs of the model for one number. Backpropagation gets all 136,960
-# slopes for the cost of about one more run. That is what makes training large models possible.
+# needed two extra runs of the model for one number. Backpropagation gets all 136,960 slopes for the
+# cost of about two more runs, however many numbers there are. That is what makes training large
+# models possible.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · The training loop
 #
 # One **step**: take a batch of text windows, run the model (**forward**), compute the **loss**, zero
 # the old gradients, compute the new ones (**backward**), and let the optimizer nudge every number
-# against its gradient (**step**). The optimizer here is AdamW, the usual choice, which adapts the
-# size of each nudge.
+# against its gradient (**step**). The old gradients must be zeroed first because PyTorch *adds* new
+# gradients to old ones. The optimizer here is AdamW, the usual choice, which adapts the size of each
+# nudge; `lr`, the *learning rate*, scales all the nudges.
 #
 # ### Exercise 3 · One training step
 # Write `my_train_step(model, optimizer, x, y)` that does one step and returns the loss as a number.
@@ -222,7 +232,8 @@ torch.manual_seed(0)
 model = TinyGPT(config).to(device)
 optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
 stream = batches(train_ids, 32, config.context, torch.Generator().manual_seed(0))
-curve = {"step": [], "train": [], "val": []}
+curve = {"step": [0], "train": [evaluate(model, train_ids, config.context)],     # the untrained model
+         "val": [evaluate(model, val_ids, config.context)]}
 samples = {0: sample(model)}
 start = time.perf_counter()
 for step in range(1, 401):
@@ -246,15 +257,16 @@ for step, text_ in samples.items():
     print(f"after {step:3} steps: Once upon a time{text_}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Before training: random tokens. After 100 steps: common words and punctuation. After 400: sentences
-# that start like the stories, though they soon lose the thread. The loss curves:
+# Before training: random tokens. After 100 steps: a few common words among fragments. After 400:
+# sentences that start like the stories, though they soon lose the thread. The loss curves (step 0 is
+# the untrained model):
 
 # %% slideshow={"slide_type": "fragment"}
 fig, ax = plt.subplots(figsize=(8.5, 4.2))
 ax.plot(curve["step"], curve["train"], marker="o", color=viz.PALETTE[0], label="training batch")
 ax.plot(curve["step"], curve["val"], marker="s", color=viz.PALETTE[1], label="validation text")
 ax.axhline(math.log(512), color=viz.GREY, linestyle="--")
-ax.annotate("guessing uniformly: log 512 = 6.24", (5, math.log(512) - 0.3))
+ax.annotate("guessing uniformly: log 512 = 6.24", (60, math.log(512) + 0.15))
 ax.set_xlabel("training step")
 ax.set_ylabel("loss (lower is better)")
 ax.set_ylim(0, 7)
@@ -265,12 +277,19 @@ print("step:       " + " ".join(f"{s:6}" for s in curve["step"]))
 print("train loss: " + " ".join(f"{v:6.2f}" for v in curve["train"]))
 print("val loss:   " + " ".join(f"{v:6.2f}" for v in curve["val"]))
 
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The two curves lie on top of each other: after 400 steps of 32 windows of 64 tokens the model has
+# seen about 820,000 tokens, seven passes over the training text, and it has not memorised anything
+# yet: it does as well on text it never saw.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Training longer
 #
-# A larger model (4 layers of width 128, 867,072 parameters) trained for 3,000 steps by
-# `scripts/train_tiny_gpt.py` (seeded; about 4 minutes on 2 CPU cores) ships with the project. Here is
-# its record and what it writes.
+# A larger model (4 layers of width 128, 867,072 parameters: six times more) trained for 3,000 steps by
+# `scripts/train_tiny_gpt.py` (seeded; about 4 minutes on 2 CPU cores) ships with the project. Besides
+# being bigger and training longer, it uses a learning rate that starts small, rises and then slowly
+# decays, and *weight decay* (a pull of every number towards 0). Here is its record and what it
+# writes.
 
 # %% slideshow={"slide_type": "fragment"}
 record = json.loads((ASSETS / "tiny_gpt" / "training.json").read_text())
@@ -279,7 +298,7 @@ fig, ax = plt.subplots(figsize=(8.5, 4.2))
 ax.plot(steps, [r["train"] for r in record["curve"]], color=viz.PALETTE[0], label="training batch")
 ax.plot(steps, [r["val"] for r in record["curve"]], color=viz.PALETTE[1], label="validation text")
 ax.axvline(record["best_step"], color=viz.GREY, linestyle="--")
-ax.annotate(f"lowest validation loss: step {record['best_step']}", (record["best_step"], 3.4), xytext=(8, 0),
+ax.annotate(f"lowest validation loss: step {record['best_step']}", (record["best_step"], 1.0), xytext=(8, 0),
             textcoords="offset points")
 ax.set_xlabel("training step")
 ax.set_ylabel("loss")
@@ -292,8 +311,10 @@ for r in record["curve"][:: max(1, len(record["curve"]) // 6)]:
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The training loss keeps falling, but the validation loss stops improving and then rises: the model
 # starts to **memorise** its 117,000 training tokens instead of learning what stories in general look
-# like (it sees each of them dozens of times). That is why the validation set matters, and why the
-# saved file keeps the weights from the step with the lowest validation loss.
+# like: by the best step it has passed over them about 13 times, by step 3,000 about 53 times. That is
+# why the validation set matters, why the saved file keeps the weights from the step with the lowest
+# validation loss, and why real pipelines remove duplicates (a duplicated text is simply seen more
+# often).
 
 # %% slideshow={"slide_type": "subslide"}
 checkpoint = torch.load(ASSETS / "tiny_gpt" / "checkpoint.pt", map_location="cpu")
@@ -305,12 +326,16 @@ print(f"validation loss: {evaluate(big, val_ids, big.config.context):.3f} "
 for seed in (1, 2):
     print(f"\nOnce upon a time{sample(big, n=60, seed=seed)}")
 
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Fluent for a sentence or two, with names and story shapes from the corpus, then odd words and
+# muddled grammar: about what 867,000 numbers and 300 KB of text can give.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Scaling in miniature
 #
-# **Predict first:** with the same data and the same 400 steps, how much does a wider model help?
-# We train widths 16, 32 and 96 (the width-64 model is the one trained above) and compare their
-# validation loss.
+# **Predict first:** with the same data and the same 400 steps, will width 96 gain more or less over
+# width 64 than 64 gained over 32? We train widths 16, 32 and 96 (the width-64 model is the one
+# trained above) and compare their validation loss.
 
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
@@ -336,6 +361,10 @@ for w in widths:
     ax.annotate(f"width {w}", scaling[w], xytext=(5, 5), textcoords="offset points")
 ax.set_xscale("log")
 ax.set_yscale("log")
+ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.1f}"))
+ax.yaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:.1f}"))
+ax.xaxis.set_minor_formatter(plt.NullFormatter())
 ax.set_xlabel("parameters (log scale)")
 ax.set_ylabel("validation loss after 400 steps (log scale)")
 ax.set_title("Bigger models learn more from the same data")
@@ -344,10 +373,12 @@ for w in widths:
     print(f"width {w:3}: {scaling[w][0]:8,} parameters, validation loss {scaling[w][1]:.3f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Each step up in size lowers the loss, and on log axes the points lie close to a straight line: the
-# pattern that, measured over many orders of magnitude, became the **scaling laws** behind ever larger
-# models. (With our little data, the larger models would soon memorise, as section 5 showed: more
-# parameters pay off only with more data.)
+# Each step up in size lowers the loss. Four points, trained 400 steps each, over one order of
+# magnitude cannot show a law (and a bigger model also does more computation per step). Measured over
+# many orders of magnitude of size, data and computation, with enough training, such curves become
+# straight lines on log axes: the **scaling laws** behind ever larger models. (With our little data,
+# larger models would soon memorise, as section 5 showed: more parameters pay off only with more
+# data.)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · Compression: text versus parameters
@@ -358,26 +389,32 @@ for w in widths:
 train_bytes = len(data.train_text.encode("utf-8"))
 rows = [("our width-64 model", train_bytes, model.n_params() * 4),
         ("our longer-trained model", train_bytes, big.n_params() * 4),
-        ("SmolLM2-135M (about 2 trillion tokens of about 4 bytes)", 2e12 * 4, 134_515_008 * 4)]
+        ("SmolLM2-135M (2 trillion tokens of ~5.1 bytes, notebook 00)", 2e12 * 5.13, 134_515_008 * 4)]
 for name, text_bytes, param_bytes in rows:
     print(f"{name:56} text {text_bytes / 1e6:>12,.1f} MB, parameters {param_bytes / 1e6:>6,.1f} MB: "
           f"text / parameters = {text_bytes / param_bytes:,.2f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Our models hold *more* bytes of numbers than the text they learned from, so they can memorise it,
-# and the longer-trained one did. SmolLM2's training text is about 15,000 times larger than its
-# 32-bit parameters: it cannot store its text, it has to keep patterns. Compression is part of why
-# large models generalise (and why they still get details wrong, notebook 05).
+# Our models have about as many bytes of numbers as the text (or more), a rough sign that memorising
+# is possible; trained long enough, the bigger one did. SmolLM2's training text is about 19,000 times
+# larger than its 32-bit parameters (as in notebook 00): it cannot store its text, it has to keep
+# patterns. That is part of why large models generalise, and why they still get details wrong
+# (notebook 05).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8 · CPU and GPU
 #
-# The training above ran on the device this notebook found (printed in the setup cell, and in the
-# step time after the training loop). Training is large matrix products, the kind of parallel work
-# GPUs do best (notebook 03): on the project's 2-core test CPU the width-64 model takes about 30 ms per
-# step, and the longer-trained model about 80 ms. On a GPU, a step of models this small is limited by
-# the overhead of launching work rather than by arithmetic, so the gain grows with model size; for
-# SmolLM2-sized models and beyond, training without GPUs is not practical.
+# The training above ran on the device this notebook found (printed in the setup cell, and with the
+# step time after the training loop); on CUDA the same code runs there. Measured on the project's
+# 2-core test CPU: about 30 ms per step for the width-64 model, about 80 ms for the longer-trained
+# one. (No GPU was available when these notes were written. For matrices this small, a GPU's step is
+# expected to be limited by the overhead of launching work rather than by arithmetic, so its advantage
+# grows with model size.)
+#
+# At SmolLM2's size the difference decides what is possible. Training takes about 6 × parameters ×
+# tokens arithmetic operations: 6 × 135 million × 2 trillion ≈ 1.6 × 10²¹. At 10¹² operations per
+# second (a good CPU) that is about 50 years; at 4 × 10¹⁴ per second (one modern GPU) about 7 weeks,
+# and with hundreds of GPUs side by side, days.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -390,8 +427,9 @@ for name, text_bytes, param_bytes in rows:
 #   confirms one of them.
 # - Samples go from random tokens to story-like sentences. The **validation loss** shows when
 #   learning turns into memorising.
-# - **Bigger models reach lower loss** on the same data; a model compresses its text only when the
-#   text is much larger than the model, as for SmolLM2 (about 15,000 times).
+# - **Bigger models reached lower loss** on the same data and steps. A model is forced to keep
+#   patterns instead of text when its text is much larger than it, as for SmolLM2 (about 19,000
+#   times); ours are not.
 #
 # **Next:** notebook 07 turns a text predictor into an assistant: instruction tuning and learning from
 # human preferences.
