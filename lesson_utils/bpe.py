@@ -74,7 +74,7 @@ class BPE:
             if new_id != len(self.vocab):
                 raise ValueError(f"merge {(a, b)} -> {new_id}: new ids must count up from 256 without gaps")
             self.vocab[new_id] = self.vocab[a] + self.vocab[b]
-        self._cache: dict[tuple[str, int], list[int]] = {}
+        self._cache: dict[str, list[int]] = {}      # chunk -> ids with all merges
 
     def __repr__(self) -> str:
         return f"BPE({len(self.vocab)} tokens: 256 bytes + {len(self.merges)} merges)"
@@ -96,11 +96,15 @@ class BPE:
         if isinstance(n_merges, bool) or not isinstance(n_merges, int) or not 0 <= n_merges <= most:
             raise ValueError(f"n_merges must be a whole number from 0 to {most}, got {n_merges!r}")
         ids = []
+        full = n_merges == len(self.merges)     # only full encodes are cached: partial ones are rare
         for chunk in self.chunks(text):
-            key = (chunk, n_merges)
-            if key not in self._cache:
-                self._cache[key] = self._encode_chunk(chunk.encode("utf-8", "surrogatepass"), n_merges)
-            ids.extend(self._cache[key])
+            if full and chunk in self._cache:
+                ids.extend(self._cache[chunk])
+                continue
+            chunk_ids = self._encode_chunk(chunk.encode("utf-8", "surrogatepass"), n_merges)
+            if full:
+                self._cache[chunk] = chunk_ids
+            ids.extend(chunk_ids)
         return ids
 
     def _encode_chunk(self, raw: bytes, n_merges: int) -> list[int]:

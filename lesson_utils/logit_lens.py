@@ -67,31 +67,31 @@ def block_steps(model: Transformer, ids, layer: int) -> dict[str, torch.Tensor]:
 
 
 @torch.inference_mode()
+def layer_probs(model: Transformer, ids) -> torch.Tensor:
+    """Next-token probabilities read out after the embedding and after each block, at the last
+    position: (n_layers + 1, V), from one forward pass."""
+    out = model(_ids_tensor(model, ids), output_hidden_states=True)
+    last = torch.stack([h[0, -1] for h in out.hidden_states])             # (L + 1, D)
+    return (model.norm(last) @ model.embed.weight.T).float().softmax(-1).cpu()
+
+
+def ranks_of(probs: torch.Tensor, token_id: int) -> list[int]:
+    """Rank of `token_id` in each row of probs (N, V): 1 = the most likely."""
+    return ((probs > probs[:, token_id:token_id + 1]).sum(-1) + 1).tolist()
+
+
 def answer_by_layer(model: Transformer, ids, token_id: int) -> list[float]:
     """Probability of `token_id` coming next, read out after the embedding and after each block."""
-    out = model(_ids_tensor(model, ids), output_hidden_states=True)
-    return [float(next_token_probs_from(model, h[0, -1])[token_id]) for h in out.hidden_states]
+    return layer_probs(model, ids)[:, token_id].tolist()
 
 
-@torch.inference_mode()
 def answer_rank_by_layer(model: Transformer, ids, token_id: int) -> list[int]:
     """Rank of `token_id` among all tokens (1 = the top guess), read out after the embedding and each
     block."""
-    out = model(_ids_tensor(model, ids), output_hidden_states=True)
-    ranks = []
-    for h in out.hidden_states:
-        probs = next_token_probs_from(model, h[0, -1])
-        ranks.append(int((probs > probs[token_id]).sum()) + 1)
-    return ranks
+    return ranks_of(layer_probs(model, ids), token_id)
 
 
-@torch.inference_mode()
 def top_prediction_by_layer(model: Transformer, tokenizer: Tokenizer, ids) -> list[tuple[str, float]]:
     """The most likely next token and its probability, read out after the embedding and after each block."""
-    out = model(_ids_tensor(model, ids), output_hidden_states=True)
-    rows = []
-    for h in out.hidden_states:
-        probs = next_token_probs_from(model, h[0, -1])
-        p, i = probs.max(0)
-        rows.append((tokenizer.token_strings([int(i)])[0], float(p)))
-    return rows
+    best = layer_probs(model, ids).max(-1)
+    return list(zip(tokenizer.token_strings(best.indices.tolist()), best.values.tolist(), strict=True))

@@ -53,19 +53,19 @@ def clean_documents(documents: list[str], min_chars: int = 40) -> CleaningReport
     report = CleaningReport(kept=[], counts={"junk": 0, "exact duplicate": 0, "near duplicate": 0})
     seen_exact, seen_near = set(), set()
     for document in documents:
-        rule = None
+        rule, key = None, normalise(document)
         if junk_reason(document, min_chars):
             rule = "junk"
         elif document in seen_exact:
             rule = "exact duplicate"
-        elif normalise(document) in seen_near:
+        elif key in seen_near:
             rule = "near duplicate"
         if rule:
             report.counts[rule] += 1
             report.examples.setdefault(rule, document)
             continue
         seen_exact.add(document)
-        seen_near.add(normalise(document))
+        seen_near.add(key)
         report.kept.append(document)
     return report
 

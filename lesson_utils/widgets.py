@@ -6,15 +6,30 @@ test can change a control as a user would and check what the widget now shows.
 
 from __future__ import annotations
 
+import time
+
 import ipywidgets as w
 import matplotlib.pyplot as plt
 
 from . import viz
+from .attention import attention_record
 from .bpe import tokens_after_each_merge
+from .generation import next_token_logits
+from .sampling import sample_next, sampling_view
 from .token_economy import TokenSpan, text_stats, token_spans
 
 
-class NextTokenExplorer:
+class _Widget:
+    """Shared by every widget here: Jupyter shows `self.box`, the widget's layout."""
+
+    box: w.Box
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.box)
+
+
+class NextTokenExplorer(_Widget):
     """Type a prompt, see the model's most likely next tokens as bars."""
 
     def __init__(self, lm, prompt: str = "The capital of France is", k: int = 10):
@@ -25,30 +40,33 @@ class NextTokenExplorer:
         self.out = w.Output()
         self.message = w.HTML()
         self.rows: list[dict] = []
+        self.seconds = 0.0                    # how long the last redraw took
         self.prompt.observe(self.update, names="value")
         self.k.observe(self.update, names="value")
         self.box = w.VBox([self.prompt, self.k, self.message, self.out])
         self.update()
 
     def update(self, change=None) -> None:
+        start = time.perf_counter()
         try:
             self.rows = self.lm.top_next_tokens(self.prompt.value, self.k.value)
             self.message.value = ""
         except (ValueError, TypeError) as e:
             self.rows = []
-            self.message.value = f"<b>⚠ {e}</b>"
+            self.message.value = f"<b>⚠ {_escape(str(e))}</b>"
+        self._after_rows()
         with self.out:
             self.out.clear_output(wait=True)
             if self.rows:
-                viz.plot_next_tokens(self.rows, title=f"After: {self.prompt.value[-40:]!r}")
+                viz.plot_next_tokens(self.rows, title=f"After: {self.prompt.value[-50:]!r}")
                 plt.show()
+        self.seconds = time.perf_counter() - start
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
+    def _after_rows(self) -> None:
+        """Hook for subclasses, run after the rows are computed and before the chart is drawn."""
 
 
-class ChatBox:
+class ChatBox(_Widget):
     """Ask the real model a question under a chosen system message."""
 
     def __init__(self, lm, systems: dict[str, str], question: str = "What is the capital of France?",
@@ -71,9 +89,6 @@ class ChatBox:
             self.reply = ""
             self.answer.value = f"<b>⚠ {_escape(str(e))}</b>"
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
 
 
 def _escape(text: str) -> str:
@@ -81,7 +96,7 @@ def _escape(text: str) -> str:
     return html.escape(text).replace("\n", "<br>")
 
 
-class TokenHighlighter:
+class TokenHighlighter(_Widget):
     """Type text, see it cut into tokens by the tokenizer you choose."""
 
     def __init__(self, tokenizers: dict, text: str = "Hello world! Tokenizers cut text into pieces."):
@@ -106,12 +121,9 @@ class TokenHighlighter:
                               f"{stats.chars_per_token:.2f} characters per token")
         self.tokens.value = viz.token_html(self.spans, show_whitespace=self.whitespace.value)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
 
 
-class MergeStepper:
+class MergeStepper(_Widget):
     """Step through a trained BPE's merges and watch a text's token count fall."""
 
     def __init__(self, bpe, text: str, step: int = 0):
@@ -148,12 +160,9 @@ class MergeStepper:
             viz.plot_merge_curve(self.curve, n)
             plt.show()
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
 
 
-class WordMapExplorer:
+class WordMapExplorer(_Widget):
     """Type words, see them placed on the map of meaning with their nearest tokens."""
 
     def __init__(self, word_map, words: str = "queen, Paris, pizza", k: int = 6):
@@ -185,17 +194,13 @@ class WordMapExplorer:
             viz.plot_word_map(self.word_map, extra=typed)
             plt.show()
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
 
 
-class AttentionViewer:
+class AttentionViewer(_Widget):
     """Choose a prompt, a layer, a head and a token; see the real attention weights."""
 
     def __init__(self, model, tokenizer, prompt: str = "The cat sat on the mat because it was tired.",
                  layer: int = 16, head: int = 0):
-        from .attention import attention_record
         self._record_of = lambda text: attention_record(model, tokenizer, text)
         n_layers, n_heads = model.config.n_layers, model.config.n_heads
         self.prompt = w.Text(value=prompt, description="Prompt:", continuous_update=False,
@@ -243,42 +248,23 @@ class AttentionViewer:
                                title=f"layer {self.layer.value}, head {self.head.value}", row=position)
             plt.show()
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
 
 
-class NextTokenStepper:
-    """Generation one step at a time: the top next tokens as bars; click one to append it; undo."""
+class NextTokenStepper(NextTokenExplorer):
+    """Generation one step at a time: the explorer's bars, plus a button per top token that appends
+    it, and undo."""
 
     def __init__(self, lm, prompt: str = "The capital of France is", k: int = 10, choices: int = 5):
-        self.lm, self.choices = lm, choices
-        self.prompt = w.Textarea(value=prompt, description="Prompt:", continuous_update=False,
-                                 layout=w.Layout(width="95%", height="60px"))
-        self.k = w.IntSlider(value=k, min=3, max=20, description="Top k:", continuous_update=False)
+        self.choices = choices
         self.buttons = w.HBox()
         self.undo = w.Button(description="Undo", icon="undo", tooltip="remove the last appended token")
-        self.message = w.HTML()
-        self.out = w.Output()
-        self.rows: list[dict] = []
         self.history: list[str] = []          # the prompts before each append, for undo
-        self.seconds = 0.0                    # how long the last redraw took
-        self.prompt.observe(self.update, names="value")
-        self.k.observe(self.update, names="value")
         self.undo.on_click(self.on_undo)
-        self.box = w.VBox([self.prompt, self.k, w.HTML("Click a token to append it:"), self.buttons,
-                           self.undo, self.message, self.out])
-        self.update()
+        super().__init__(lm, prompt, k)
+        self.box.children = (self.prompt, self.k, w.HTML("Click a token to append it:"), self.buttons,
+                             self.undo, self.message, self.out)
 
-    def update(self, change=None) -> None:
-        import time
-        start = time.perf_counter()
-        try:
-            self.rows = self.lm.top_next_tokens(self.prompt.value, self.k.value)
-            self.message.value = ""
-        except (ValueError, TypeError) as e:
-            self.rows = []
-            self.message.value = f"<b>⚠ {_escape(str(e))}</b>"
+    def _after_rows(self) -> None:
         # Tokens holding part of a character ("<0xF0>") cannot be typed into a text box: no button.
         whole = [r for r in self.rows if not r["text"].startswith("<0x")][: self.choices]
         buttons = []
@@ -289,12 +275,6 @@ class NextTokenStepper:
             buttons.append(button)
         self.buttons.children = buttons
         self.undo.disabled = not self.history
-        with self.out:
-            self.out.clear_output(wait=True)
-            if self.rows:
-                viz.plot_next_tokens(self.rows, title=f"After: {self.prompt.value[-50:]!r}")
-                plt.show()
-        self.seconds = time.perf_counter() - start
 
     def append(self, text: str) -> None:
         self.history.append(self.prompt.value)
@@ -304,12 +284,8 @@ class NextTokenStepper:
         if self.history:
             self.prompt.value = self.history.pop()
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
 
-
-class SamplingLab:
+class SamplingLab(_Widget):
     """Temperature, top-k and top-p on the real model's logits for one prompt, redrawn live."""
 
     def __init__(self, lm, prompt: str = "Once upon a time, there was a", temperature: float = 1.0,
@@ -344,7 +320,6 @@ class SamplingLab:
                 "top_p": self.top_p.value if self.top_p.value < 1 else None}
 
     def _new_prompt(self, change=None) -> None:
-        from .generation import next_token_logits
         try:
             self.logits = next_token_logits(self.lm.model, self.lm.encode(self.prompt.value)).cpu()
         except (ValueError, TypeError) as e:
@@ -355,9 +330,6 @@ class SamplingLab:
         self.update()
 
     def update(self, change=None) -> None:
-        import time
-
-        from .sampling import sampling_view
         if self.logits is None:
             return
         start = time.perf_counter()
@@ -370,7 +342,6 @@ class SamplingLab:
         self.seconds = time.perf_counter() - start
 
     def sample(self, button=None) -> None:
-        from .sampling import sample_next
         if self.logits is None:
             return
         ids = [int(sample_next(self.logits[None], generator=self._generator, **self.settings())[0])
@@ -378,6 +349,3 @@ class SamplingLab:
         self.drawn = self.lm.tokenizer.token_strings(ids)
         self.samples.value = "20 draws: " + " · ".join(_escape(repr(viz.show_text(t))) for t in self.drawn)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)

@@ -53,7 +53,7 @@ from lesson_utils import exercises, viz
 from lesson_utils.attention import (attention_record, capture_attention, induction_scores, previous_token_scores,
                                     record_from_ids, repeated_random_tokens, time_parallel_vs_sequential, top_heads)
 from lesson_utils.chat_model import load_chat_model
-from lesson_utils.logit_lens import answer_by_layer, answer_rank_by_layer, block_steps, read_out
+from lesson_utils.logit_lens import block_steps, layer_probs, ranks_of, read_out
 from lesson_utils.model import Block, apply_rope
 from lesson_utils.session import setup
 from lesson_utils.widgets import AttentionViewer
@@ -381,14 +381,15 @@ print(inspect.getsource(Block.forward))
 # %% slideshow={"slide_type": "subslide"}
 prompt_ids = smollm2.encode("The capital of France is")
 paris = smollm2.encode(" Paris")[0]
-p_paris = answer_by_layer(model, prompt_ids, paris)
+probs_by_layer = layer_probs(model, prompt_ids)          # (31, 49152): one read-out per layer
+p_paris = probs_by_layer[:, paris].tolist()
 fig, ax = plt.subplots(figsize=(8.5, 3.8))
 ax.plot(range(len(p_paris)), p_paris, marker="o", color=viz.PALETTE[0])
 ax.set_xlabel("layers done (0 = only the embedding)")
 ax.set_ylabel("probability of ' Paris' next")
 ax.set_title("Reading out the prediction after each layer")
 plt.show()
-rank_paris = answer_rank_by_layer(model, prompt_ids, paris)
+rank_paris = ranks_of(probs_by_layer, paris)
 print("after 25, 26, ..., 30 layers, probability:", [round(p, 3) for p in p_paris[25:]])
 print("                              rank:       ", rank_paris[25:])
 
