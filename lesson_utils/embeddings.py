@@ -230,11 +230,13 @@ def sense_separation(first: torch.Tensor, second: torch.Tensor) -> dict[str, lis
 
 
 def sentence_embedding(model: Transformer, tokenizer: Tokenizer, sentences: Sequence[str],
-                       layer: int | None = None) -> torch.Tensor:
+                       layer: int | None = None, batch_size: int = 1) -> torch.Tensor:
     """One vector per sentence: the mean of its tokens' hidden states at `layer` -> (N, D).
 
     layer=None takes the model's last layer after the final RMSNorm, the vectors the
-    model turns into next-token predictions.
+    model turns into next-token predictions. batch_size > 1 runs several sentences per
+    forward pass (padded on the right, where the causal mask hides the padding): faster,
+    and equal to one at a time up to float rounding.
     """
     if isinstance(sentences, str):
         raise TypeError("give a list of sentences; for one sentence write [sentence]")
@@ -242,13 +244,19 @@ def sentence_embedding(model: Transformer, tokenizer: Tokenizer, sentences: Sequ
     bad = isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer <= n_layers
     if layer is not None and bad:
         raise ValueError(f"layer must be a whole number from 0 to {n_layers}, or None for the last one")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    encoded = [tokenizer.encode(s) for s in sentences]
+    if any(not ids for ids in encoded):
+        raise ValueError("a sentence is empty; give at least one word")
     rows = []
     with torch.inference_mode():
-        for sentence in sentences:
-            ids = tokenizer.encode(sentence)
-            if not ids:
-                raise ValueError("a sentence is empty; give at least one word")
-            out = model(torch.tensor([ids], device=model.device), output_hidden_states=True)
+        for first in range(0, len(encoded), batch_size):
+            chunk = encoded[first:first + batch_size]
+            longest = max(map(len, chunk))
+            ids = torch.tensor([c + [0] * (longest - len(c)) for c in chunk], device=model.device)
+            out = model(ids, output_hidden_states=True)
             states = model.norm(out.hidden_states[-1]) if layer is None else out.hidden_states[layer]
-            rows.append(states[0].mean(0).float().cpu())
+            for b, c in enumerate(chunk):
+                rows.append(states[b, :len(c)].mean(0).float().cpu())
     return torch.stack(rows)

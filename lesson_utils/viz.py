@@ -320,3 +320,36 @@ def plot_sampling_view(view: dict, labels: list[str], title: str = "", setting: 
     ax.set_title(title or f"entropy {view['entropy_original']:.2f} → {view['entropy_reshaped']:.2f} bits")
     ax.legend(loc="lower right")
     return ax.figure
+
+
+def pair_html(prompt: str, a: str, b: str, a_finished: bool = True, b_finished: bool = True,
+              verdict: str = "") -> str:
+    """Two answers to one question side by side, as HTML (every text escaped)."""
+    from html import escape
+
+    def card(name: str, text: str, finished: bool) -> str:
+        tail = "" if finished else ' <i style="color:#D55E00">… (cut off at the length limit)</i>'
+        return (f'<div style="flex:1;border:1px solid {GREY};border-radius:6px;padding:8px">'
+                f"<b>{name}</b><br>{escape(text)}{tail}</div>")
+
+    return (f"<p><b>Question:</b> {escape(prompt)}</p>"
+            f'<div style="display:flex;gap:12px">{card("Answer A", a, a_finished)}'
+            f'{card("Answer B", b, b_finished)}</div>'
+            + (f"<p>{escape(verdict)}</p>" if verdict else ""))
+
+
+def plot_runs(x, panels: dict[str, dict[str, list[float]]], xlabel: str = "step", title: str = "",
+              log_panels: tuple[str, ...] = ()):
+    """One panel per quantity (panel title -> {line label -> values}), lines share the x values."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4), squeeze=False)
+    for ax, (name, lines) in zip(axes[0], panels.items(), strict=True):
+        for i, (label, values) in enumerate(lines.items()):
+            ax.plot(x, values, color=PALETTE[i % len(PALETTE)], marker=MARKERS[i % len(MARKERS)],
+                    markevery=max(1, len(x) // 8), label=label)
+        ax.set(title=name, xlabel=xlabel)
+        if name in log_panels:
+            ax.set_yscale("log")
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    return fig
