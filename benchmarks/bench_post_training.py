@@ -54,7 +54,7 @@ def main() -> None:
     policy = trainable_copy(model, TRAINED)
     optimizer = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=1e-5)
     batch = list(range(16))
-    ref = frozen.ref_logprob
+    ref = frozen.ref_logprob[batch]
 
     def cached_step():
         lp = policy_logprobs(policy, frozen, batch, sequences)

@@ -22,7 +22,7 @@ import time
 import _common as C
 
 SCRIPTS = ["bench_load.py", "bench_decode.py", "bench_batch.py", "bench_bpe.py", "bench_attention.py",
-           "bench_widgets.py"]
+           "bench_widgets.py", "bench_post_training.py"]
 WHATIF = [["whatif_decode.py"], ["whatif_decode.py", "--batch"]]
 
 

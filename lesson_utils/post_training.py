@@ -122,7 +122,7 @@ def frozen_pass(model: Transformer, sequences: Sequence[ChatSequence], start_lay
         chunk = order[first:first + batch_size]
         batch = [sequences[i] for i in chunk]
         ids = pad_right([torch.tensor(s.ids) for s in batch]).to(model.device)
-        out = model(ids, output_hidden_states=True)
+        out = model(ids, output_hidden_states=True, last_only=True)   # logits of every position not needed
         final = out.hidden_states[-1]
         ref[chunk] = answer_logprobs(model, final, batch).float().cpu()
         for b, (i, seq) in enumerate(zip(chunk, batch, strict=True)):

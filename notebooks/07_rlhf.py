@@ -251,7 +251,7 @@ print(f"rewards (2, 1): {my_preference_probability(2.0, 1.0):.3f}   rewards (1, 
 # features into one number. Real reward models are a whole language model trained end to end, but the
 # idea is the same.
 #
-# First one pass of the untouched model over all 256 answers (about 30 s on 2 CPU cores). It keeps three
+# First one pass of the untouched model over all 256 answers (about 25 s on 2 CPU cores). It keeps three
 # things per answer: the features for the reward model, the log-probability of the answer (for DPO,
 # later), and the state entering block 26 (of blocks 0 to 29), so that training the last 4 blocks
 # later never re-runs the first 26.

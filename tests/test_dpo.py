@@ -30,12 +30,13 @@ def test_dpo_loss_refuses_bad_arguments():
 
 
 def test_trainable_copy_trains_only_the_top_and_leaves_the_original(model):
-    flags = [p.requires_grad for p in model.parameters()]
     policy = trainable_copy(model, 2)
     trainable = {n for n, p in policy.named_parameters() if p.requires_grad}
     assert trainable and all(n.startswith(("blocks.28.", "blocks.29.")) for n in trainable)
-    assert flags == [p.requires_grad for p in model.parameters()]          # the original is untouched
-    assert policy.blocks[29].ffn is not model.blocks[29].ffn
+    assert not any(p.requires_grad for p in model.parameters())            # the reference is frozen
+    assert policy.blocks[29].ffn is not model.blocks[29].ffn               # the top is a copy...
+    assert policy.blocks[27] is model.blocks[27] and policy.embed is model.embed   # ...the rest is shared
+    assert len(model.blocks) == len(policy.blocks) == 30
     with pytest.raises(ValueError, match="n_layers"):
         trainable_copy(model, 0)
 
