@@ -213,3 +213,9 @@ def is_correct(reply: str, answers: tuple[str, ...]) -> bool:
     """Does the reply contain one of the accepted answers (case and spacing ignored)?"""
     squash = " ".join(reply.lower().split())
     return any(" ".join(a.lower().split()) in squash for a in answers)
+
+
+def search(scores: np.ndarray, chunks: list[Chunk], k: int) -> list[dict]:
+    """The top k chunks of one search as rows {"rank", "chunk", "doc", "score", "text"}, best first."""
+    return [{"rank": r, "chunk": i, "doc": chunks[i].doc, "score": float(scores[i]), "text": chunks[i].text}
+            for r, i in enumerate(top_k(scores, k), 1)]

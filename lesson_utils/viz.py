@@ -353,3 +353,45 @@ def plot_runs(x, panels: dict[str, dict[str, list[float]]], xlabel: str = "step"
     if title:
         fig.suptitle(title)
     return fig
+
+
+def chunk_html(text: str, chunks) -> str:
+    """A text with each chunk's words underlined in its own colour; words in two chunks (overlap) on grey."""
+    from html import escape
+    owners = [[] for _ in text]
+    for n, c in enumerate(chunks):
+        for i in range(c.start, c.end):
+            owners[i].append(n)
+    parts, i = [], 0
+    while i < len(text):
+        j = i
+        while j < len(text) and owners[j] == owners[i]:
+            j += 1
+        piece, who = escape(text[i:j]), owners[i]
+        if len(who) == 1:
+            colour = PALETTE[who[0] % 6]
+            piece = f'<span style="border-bottom:3px solid {colour}">{piece}</span>'
+        elif len(who) > 1:
+            piece = f'<span style="background:#DDDDDD;border-bottom:3px double #555">{piece}</span>'
+        parts.append(piece)
+        i = j
+    return f'<div style="line-height:2;font-family:sans-serif">{"".join(parts)}</div>'
+
+
+def plot_retrieval_map(points, labels: list[str], top: list[int], query_point=None, title: str = ""):
+    """Every chunk as a grey dot in 2-D, the top results numbered and coloured, the query as a star."""
+    fig, ax = plt.subplots(figsize=(7.5, 5.5))
+    groups = sorted(set(labels))
+    for g, marker in zip(groups, MARKERS, strict=False):
+        idx = [i for i, lab in enumerate(labels) if lab == g]
+        ax.scatter(points[idx, 0], points[idx, 1], s=18, color=GREY, marker=marker, label=f"{g} chunks")
+    for rank, i in enumerate(top, 1):
+        ax.scatter(points[i, 0], points[i, 1], s=120, color=PALETTE[0], edgecolor="black", zorder=3)
+        ax.annotate(str(rank), points[i], xytext=(5, 5), textcoords="offset points", fontsize=12,
+                    weight="bold")
+    if query_point is not None:
+        ax.scatter(*query_point, s=300, marker="*", color=PALETTE[3], edgecolor="black", zorder=4,
+                   label="the question")
+    ax.set(xlabel="first principal direction", ylabel="second principal direction", title=title)
+    ax.legend(loc="best", fontsize=9)
+    return fig
