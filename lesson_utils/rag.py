@@ -1,10 +1,11 @@
 """Retrieval-augmented generation: find the text that holds the answer, then let the model read it.
 
     docs = load_knowledge_base()                      # 34 short documents the model never saw
-    chunks = chunk_documents(docs, size=40, overlap=10)
+    chunks = chunk_documents(docs, size=50, overlap=10)
     bm25 = BM25([c.text for c in chunks])             # lexical: shared rare words
-    ranking = bm25.scores("When does the Thaw term begin?").argsort()[::-1]
-    prompt = build_prompt(question, [chunks[i] for i in ranking[:3]])
+    question = "When does the Thaw term begin?"
+    best = top_k(bm25.scores(question), 3)            # the 3 best chunks, best first
+    prompt = build_prompt(question, [chunks[i] for i in best])
 
 Dense retrieval (embeddings) lives in DenseIndex; the metrics (hit rate@k, MRR) in
 retrieval_metrics.
@@ -210,9 +211,16 @@ def build_prompt(question: str, chunks: list[Chunk]) -> list[dict]:
 
 
 def is_correct(reply: str, answers: tuple[str, ...]) -> bool:
-    """Does the reply contain one of the accepted answers (case and spacing ignored)?"""
+    """Does the reply contain one of the accepted answers as whole words (case and spacing ignored)?
+
+    "It costs 25 degrees" does not contain "5 degrees"; "at 6:00" contains "6:00" but "16:00" does not.
+    """
     squash = " ".join(reply.lower().split())
-    return any(" ".join(a.lower().split()) in squash for a in answers)
+    for answer in answers:
+        target = re.escape(" ".join(answer.lower().split()))
+        if re.search(rf"(?<![\w.]){target}(?![\w])", squash):
+            return True
+    return False
 
 
 def search(scores: np.ndarray, chunks: list[Chunk], k: int) -> list[dict]:

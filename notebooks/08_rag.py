@@ -25,12 +25,12 @@
 # **You will see that**
 # 1. without the documents the model **hallucinates** on every question of our set;
 # 2. documents are cut into **chunks**, and the size and overlap of the cut change what can be found;
-# 3. **lexical search** (BM25, written out here) and **dense search** (embeddings) rank chunks
-#    differently, and *hit rate* and *MRR* measure which ranking is better;
-# 4. a prompt with **numbered sources** lifts the model's accuracy from zero to about half, and shows
-#    where each answer came from;
-# 5. RAG fails in recognisable ways: the right chunk is not found, too much text buries it, or two
-#    documents disagree.
+# 3. **lexical search** (BM25, written out here: matching words) and **dense search** (embeddings:
+#    matching meaning) rank chunks differently, and *hit rate* and *MRR* measure which ranking is better;
+# 4. a prompt with **numbered sources** lifts the model's accuracy from zero to about half, and every
+#    answer comes with the passages it was given, so a reader can check it;
+# 5. RAG fails in recognisable ways: the right chunk is not found, extra text costs without helping,
+#    or two documents disagree.
 #
 # **Time:** about 50 minutes. **Builds on:** notebooks 01 (tokens), 02 (embeddings, cosine similarity)
 # and 05 (hallucination).
@@ -58,7 +58,7 @@ from lesson_utils.embeddings import PCAMap
 from lesson_utils.rag import (BM25, DenseIndex, build_prompt, chunk_documents, chunk_text, is_correct,
                               load_knowledge_base, load_questions, retrieval_metrics, search, top_k, words)
 from lesson_utils.rag_widgets import ChunkingViewer, RetrievalExplorer, results_html
-from lesson_utils.session import setup
+from lesson_utils.session import describe_device, setup
 
 device = setup(seed=0)
 lm = load_chat_model(device=device)
@@ -97,13 +97,16 @@ def answer_all(prompts, max_new_tokens=40, batch=40):
 
 closed_book = answer_all([build_prompt(q.question, []) for q in questions])
 closed_right = [is_correct(a, q.answers) for a, q in zip(closed_book, questions)]
-print(f"right without the documents: {sum(closed_right)} of {len(questions)}\n")
+print(f"right without the documents: {sum(closed_right)} of {len(questions)}")
+hedges = ("don't know", "do not know", "not sure", "no information", "cannot", "can't")
+print(f"replies that admit not knowing: {sum(any(h in a.lower() for h in hedges) for a in closed_book)}\n")
 for q, a in list(zip(questions, closed_book))[:4]:
     print(f"Q: {q.question}\n   model: {a!r}\n   truth: {q.answers[0]!r}\n")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# None. And none of the answers says "I don't know": the model invents a founder, a mascot, a date,
-# in the same confident tone it uses for facts it does know (notebook 05). It has no way to tell its
+# None. And none of the 37 replies admits not knowing: above, the model invents a founder, a mascot,
+# a principal and a biblical meaning for "Thaw", in the same confident tone it uses for facts it does
+# know (notebook 05). It has no way to tell its
 # knowledge from its guesses. Everything below is about giving it the text to read instead.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -113,25 +116,26 @@ for q, a in list(zip(questions, closed_book))[:4]:
 # **chunks** and only the best few chunks go into the prompt. Two settings matter:
 # - **size**: small chunks are precise (the answer is not diluted by other text) but may cut a fact
 #   in half; big chunks keep context but cost prompt space and blur the search.
-# - **overlap**: each chunk repeats the last few words of the one before, so a sentence cut at a
-#   boundary appears whole in one of them.
+# - **overlap**: each chunk repeats the last few words of the one before, so a short fact cut at a
+#   boundary (shorter than the overlap) still appears whole in one of them. Longer sentences can
+#   still be split, as the example below shows.
 #
 # ### Exercise 1 · Chunk with overlap
-# Write `my_chunks(words, size, overlap)`: cut a list of words into lists of `size` words, each new
+# Write `my_chunks(word_list, size, overlap)`: cut a list of words into lists of `size` words, each new
 # chunk starting `size − overlap` words after the previous one, and stop once a chunk reaches the last
 # word. For example `["a", "b", "c", "d", "e"]`, size 2, overlap 1 gives `[a b] [b c] [c d] [d e]`.
 
 # %% slideshow={"slide_type": "fragment"}
-def my_chunks(words, size, overlap):
+def my_chunks(word_list, size, overlap):
     ...
 
 
 # %% slideshow={"slide_type": "skip"} tags=["solution"]
-def my_chunks(words, size, overlap):
+def my_chunks(word_list, size, overlap):
     chunks, start = [], 0
     while True:
-        chunks.append(words[start:start + size])
-        if start + size >= len(words):
+        chunks.append(word_list[start:start + size])
+        if start + size >= len(word_list):
             return chunks
         start += size - overlap
 
@@ -158,8 +162,10 @@ for c in example_chunks:
     print(f"chunk {c.index}: {c.text!r}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Chunks are cut blindly every so many words, so a chunk alone may not say what it is about ("Students
-# may borrow up to 12 items…" — which library?). `chunk_documents` therefore starts every chunk with
+# Look at chunks 2 and 3: the sentence about late returns ("A late return costs 20 pence per item per
+# day, up to a maximum of 5 pounds per item.") is longer than the overlap, so neither chunk holds all
+# of it. Chunks are cut blindly every so many words, so a chunk alone may not even say what it is
+# about ("Students may borrow up to 12 items…": which library?). `chunk_documents` therefore starts every chunk with
 # its document's title, a cheap and common fix.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -176,7 +182,10 @@ for c in example_chunks:
 #   sets how fast), so repeating a word ten times does not make a chunk ten times better.
 # - |c| / avg|c|: the chunk's length against the average; b = 0.75 makes long chunks need more matches.
 # - idf(w), the *inverse document frequency*: N chunks in all, n(w) of them contain w. A word in few
-#   chunks gets a large idf.
+#   chunks gets a large idf. (The + 0.5 keeps the fraction finite for a word in every chunk, and the
+#   1 + inside the log keeps idf positive; this is the variant used by the Lucene search library.)
+# - Words are compared exactly, after lower-casing: this BM25 does no *stemming*, so "weigh" and
+#   "weighs" are different words, and it keeps common words such as "how" and "does".
 #
 # ### Exercise 2 · The idf
 # Write `my_idf(n_chunks, n_holding)`. Before running it: which gets the higher idf, a word in 1 chunk
@@ -212,7 +221,8 @@ def bm25_score(question, chunk_index, k1=1.5, b=0.75):
             continue                                              # a word no chunk has adds nothing
         tf = chunk_words[chunk_index].count(w)
         length = 1 - b + b * len(chunk_words[chunk_index]) / average_length
-        score += my_idf(len(chunks), holding) * tf * (k1 + 1) / (tf + k1 * length)
+        idf = math.log(1 + (len(chunks) - holding + 0.5) / (holding + 0.5))   # Exercise 2's formula
+        score += idf * tf * (k1 + 1) / (tf + k1 * length)
     return score
 
 
@@ -227,9 +237,10 @@ display(HTML(results_html(search(library_scores, chunks, 3))))
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Dense search: embeddings
 #
-# BM25 only sees shared words. *"How much does a colour printed page cost?"* and *"A colour page costs
-# 30 pence"* share "colour" and "page", but a question that says "in colour" against a text that says
-# "coloured" shares nothing. **Dense search** compares meanings instead: each chunk and the question
+# BM25 is *lexical*: it only sees shared words. *"How much does a colour printed page cost?"* and the
+# handbook's *"a colour page 30 pence"* share "colour" and "page", but "cost" and "costs" are different
+# words to it. **Dense search** compares meanings instead (*dense* because every chunk becomes a full
+# vector of 576 numbers, where a word count is mostly zeros): each chunk and the question
 # become vectors (notebook 02's sentence embeddings: SmolLM2's final states, averaged over the tokens,
 # minus their mean over all chunks), and the score is the cosine similarity.
 #
@@ -243,9 +254,19 @@ dense_scores = functools.lru_cache(maxsize=None)(dense.scores)     # each questi
 print(f"embedded {len(chunks)} chunks in {time.perf_counter() - start:.1f} s")
 
 
-# %% slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Two measures of a ranking over the question set:
+# - **hit rate@k**: the share of questions for which a chunk *from the right document* is among the top k;
+# - **mean reciprocal rank** (MRR): the mean of 1/rank of the first chunk from the right document, so
+#   rank 1 counts 1, rank 2 counts ½, and a miss counts 0.
+#
+# Both count the right *document*, even if the chunk found is not the one holding the answer. The
+# table compares chunk sizes for BM25 (with and without overlap) and the dense and hybrid searches.
+
+# %% slideshow={"slide_type": "fragment"}
 def evaluate(score_fn, chunk_list, ks=(1, 3)):
     """Hit rate at each k and MRR of a search function over the question set."""
+    # top_k over all chunks = the whole ranking, best first
     ranked = [[chunk_list[i].doc for i in top_k(score_fn(q.question), len(chunk_list))] for q in questions]
     gold = [q.doc for q in questions]
     out = {f"hit@{k}": retrieval_metrics(ranked, gold, k)["hit_rate"] for k in ks}
@@ -254,7 +275,7 @@ def evaluate(score_fn, chunk_list, ks=(1, 3)):
 
 
 table = {}
-for size, overlap in [(30, 10), (50, 10), (100, 20), (1000, 0)]:
+for size, overlap in [(30, 10), (50, 0), (50, 10), (1000, 0)]:
     these = chunk_documents(docs, size, overlap)
     name = "whole documents" if size == 1000 else f"{size} words, overlap {overlap}"
     table[f"BM25, {name} ({len(these)} chunks)"] = evaluate(BM25([c.text for c in these]).scores, these)
@@ -262,11 +283,15 @@ table[f"dense, 50 words, overlap 10 ({len(chunks)} chunks)"] = evaluate(dense_sc
 
 
 def hybrid_scores(question):
-    """Both rankings combined: each chunk gets 1/(60 + rank) from each method (reciprocal rank fusion)."""
+    """Both rankings combined: each chunk gets 1/(60 + rank) from each method (reciprocal rank fusion).
+
+    The 60 flattens the differences between ranks, so no single ranking dominates; tied scores share
+    a rank (1 + the number of chunks that scored higher).
+    """
     fused = np.zeros(len(chunks))
     for scores in (bm25.scores(question), dense_scores(question)):
-        for rank, i in enumerate(top_k(scores, len(chunks)), 1):
-            fused[i] += 1 / (60 + rank)
+        ranks = 1 + (scores[None, :] > scores[:, None]).sum(1)
+        fused += 1 / (60 + ranks)
     return fused
 
 
@@ -276,15 +301,14 @@ for name, m in table.items():
     print(f"{name:48} {m['hit@1']:>6.0%} {m['hit@3']:>6.0%} {m['MRR']:>6.2f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# *Hit rate@k* is the share of questions whose document is among the top k chunks; the **mean
-# reciprocal rank** (MRR) averages 1/rank of the first right chunk, so rank 1 counts 1, rank 2 counts
-# ½, and a miss counts 0.
-#
-# Here BM25 wins by far. Our questions reuse the documents' rare words (Thaw, Heronnet, E-12), which is
-# BM25's home ground, and SmolLM2 is a chat model, not an embedding model: its averaged states mix
-# topic with style and length. Models trained for embeddings do much better at dense search, and
-# real systems often combine both rankings (hybrid search). With these weak embeddings, the
-# combination does not beat BM25 alone. Chunk size matters less here, because our documents are short.
+# Here BM25 wins by far. Our questions reuse the documents' rare words (Thaw, Quillan, Rushmoor, E-12),
+# which is BM25's home ground, and SmolLM2 is a chat model, not an embedding model: its averaged states
+# mix topic with style and length. Models trained for embeddings do much better at dense search, and
+# real systems often combine both rankings (hybrid search). Here the fusion gives the weak dense
+# ranking an equal vote and drags BM25 down. Chunk size and overlap change little, because our
+# documents are short (70 to 100 words; at 1,000 words each document is one chunk). Two of BM25's
+# misses at rank 1 are by design: for the library hours and the battery temperature, the *outdated*
+# document ranks first (section 6).
 #
 # ### Exercise 3 · Mean reciprocal rank
 # Write `my_mrr(ranks)`: `ranks[i]` is the rank (1 = first) of the first right chunk for question i,
@@ -326,8 +350,9 @@ def place_question(q):
 RetrievalExplorer(chunks, scorers, chunk_points, place_question, question=question, k=3)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The explorer's default view, as a static figure: the top 3 of BM25 and of dense search for the same
-# question.
+# A static copy for the default question: the top 3 of BM25 (the explorer's default method) and of
+# dense search. The first direction of the map mostly separates the college's chunks from the
+# e-bike's.
 
 # %% slideshow={"slide_type": "fragment"}
 groups = [c.doc.split("_")[0] for c in chunks]
@@ -352,7 +377,9 @@ prompts = [build_prompt(q.question, r) for q, r in zip(questions, retrieved)]
 print(lm.chat_prompt(prompts[3]))
 
 # %% slideshow={"slide_type": "subslide"}
+start = time.perf_counter()
 with_rag = answer_all(prompts)
+rag_seconds = time.perf_counter() - start
 rag_right = [is_correct(a, q.answers) for a, q in zip(with_rag, questions)]
 found = [q.doc in [c.doc for c in r] for q, r in zip(questions, retrieved)]
 print(f"right without retrieval: {sum(closed_right):2} of {len(questions)}")
@@ -368,18 +395,43 @@ for i in (0, 7, 18, 33):
     print(f"Q: {q.question}\n   model ({mark}): {a!r}\n   sources: {sources}\n")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# From none right to about half. Every answer now comes with its sources, so a reader can check it
-# against the text, which no closed-book answer allows. When the model is wrong with the right chunk
-# in front of it, it usually copied the wrong number or name from a neighbouring sentence: a 135-million
-# parameter model reads carelessly. Larger models get most of these right. Retrieval decides what
-# the model *can* know; the model decides how well it reads.
+# From none right to about half. Every answer now comes with the passages it was given, so a reader can
+# check it against the text, which no closed-book answer allows (the model does not cite source
+# numbers by itself; asking it to is a common addition). In the two wrong examples above, the model
+# copied a name or number from a neighbouring sentence of the right chunk (the principal for the
+# founder, the front tyre for the rear). The next cell lists every wrong answer. Retrieval decides
+# what the model *can* know; the model decides how well it reads.
+
+# %% slideshow={"slide_type": "skip"}
+for q, a, f in zip(questions, with_rag, found):
+    if not is_correct(a, q.answers):
+        print(f"{'(document retrieved)' if f else '(document missed)':21} {q.question}\n{'':21} {a!r}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Choosing a model: your own scorecard
+#
+# Published benchmarks say how a model does on other people's questions. Before choosing one for a
+# job, score it on yours: what it must do (here, answer from our documents), how fast, and how much
+# memory. Run the same cell with another model and the comparison is fair, because the questions,
+# the prompts and the machine are the same.
+
+# %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+generated = sum(len(tokenizer.encode(a)) for a in with_rag)
+n_params = sum(p.numel() for p in model.parameters())
+print(f"SmolLM2-135M-Instruct on this machine ({describe_device(device)}):")
+print(f"  answers right, closed book / with retrieval: {sum(closed_right)} / {sum(rag_right)} of {len(questions)}")
+print(f"  answering all {len(questions)} questions with retrieval: {rag_seconds:.1f} s, "
+      f"{generated / rag_seconds:.0f} generated tokens per second (batched)")
+print(f"  memory for the weights: {n_params * 4 / 1e6:.0f} MB as 32-bit numbers")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · How RAG fails
 #
 # ### The right chunk is not retrieved
-# A question in different words from the document's shares no rare word with it, and BM25 finds
-# something else:
+# One question of our set already failed this way: *"How much does the Nimbus 3 weigh?"* The manual
+# says "weighs", a different word to BM25, and "does" matches "does not" elsewhere. Questions in other
+# words than the document's fail more often:
 
 # %% slideshow={"slide_type": "fragment"}
 for q, doc in [("How much must I pay if I bring a book back too late?", "college_03_library"),
@@ -388,13 +440,16 @@ for q, doc in [("How much must I pay if I bring a book back too late?", "college
     rows = search(bm25.scores(q), chunks, 3)
     print(f"Q: {q}   (the answer is in {doc})")
     for r in rows:
-        print(f"   {r['rank']}. {r['doc']:32} {r['text'][:60]!r}")
+        shared = sorted(set(words(q)) & set(words(r["text"])), key=lambda w: -bm25.idf[w])
+        print(f"   {r['rank']}. {r['doc']:32} shared words: {', '.join(f'{w} ({bm25.idf[w]:.1f})' for w in shared)}")
     print(f"   dense search's top 3: {[r['doc'] for r in search(dense_scores(q), chunks, 3)]}\n")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# None of the three documents makes either top 3. BM25 latches onto the common words it does find
-# ("pay", "late", "charge" in the sense of a fee), and SmolLM2's embeddings do not connect "cheat" with
-# "misconduct". The answer cannot be better than what was retrieved. This is why retrieval is measured
+# None of the three documents makes either top 3. The shared words (with their idf) show why: BM25
+# ranks by words like "how", "if" and "can", which are rare in handbook prose and so get a high idf,
+# while the right documents say "late return", "range" and "misconduct". Without stemming and a list
+# of common words to ignore (*stop words*), BM25 is easily led off, and SmolLM2's embeddings do not
+# connect "cheat" with "misconduct" either. The answer cannot be better than what was retrieved. This is why retrieval is measured
 # on its own (section 4), and why production systems use embedding models trained on
 # question–passage pairs, which learn that "bring a book back too late" means "late return".
 #
@@ -412,17 +467,21 @@ for k in (1, 3, 6):
     results_by_k[k] = {
         "found": sum(q.doc in [c.doc for c in r] for q, r in zip(questions, chosen)),
         "right": sum(is_correct(a, q.answers) for a, q in zip(replies, questions)),
+        "which": {i for i, (a, q) in enumerate(zip(replies, questions)) if is_correct(a, q.answers)},
         "tokens": sum(len(lm.encode(lm.chat_prompt(build_prompt(q.question, r))))
                       for q, r in zip(questions, chosen)) / len(questions)}
 print(f"{'chunks':>6} {'document found':>15} {'answers right':>14} {'prompt tokens':>14}")
 for k, r in results_by_k.items():
     print(f"{k:>6} {r['found']:>12}/37 {r['right']:>11}/37 {r['tokens']:>14.0f}")
+same = set.intersection(*(r["which"] for r in results_by_k.values()))
+print(f"questions right with every k: {len(same)}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # More chunks find more documents (33 with one chunk, 36 with three), yet the number of right answers
-# does not move: 20 each time. Six chunks add nothing but length: each prompt is about four times
-# longer than with one chunk, so every answer costs about four times the compute. On our short
-# documents the extra text did not hurt either; with longer prompts, studies of larger models found
+# barely moves: 19, 20, 20. And only 11 questions are right at every k: each extra passage fixes some
+# answers and breaks others, so the totals hide a lot of churn. Six chunks cost about four times the
+# prompt of one chunk: four times as many tokens to read for every answer. On our short
+# documents the extra text did not lower the total; with longer prompts, studies of larger models found
 # that facts in the *middle* of a long context are used less reliably than facts at its start or end.
 # More context is not free, and not always better.
 
@@ -450,17 +509,19 @@ for (q, order, _), reply in zip(cases, answer_all([prompt for _, _, prompt in ca
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Neither answer is reliable. For the library the model picks up the *weekend* hours of the old page
-# whichever source comes first. For the battery it repeats whichever figure came *last* in the prompt,
-# so the order of the sources, not their date, decides. The notice even says it replaces the old
-# hours, but a small model does not weigh such a sentence. The fixes are outside the model: keep a date
-# or version with every document and drop superseded ones before they reach the prompt, or print each
+# whichever source comes first, although the same question was answered right in section 5 with a
+# different set of three chunks: the answer hangs on which passages happen to be in the prompt. For
+# the battery, here, the figure that came *last* in the prompt won (one greedy run per order; and the
+# new notice itself also mentions the old "0 degrees"). The notice even says it replaces the old
+# hours, but a small model does not weigh such a sentence. The fixes are outside the model: keep a
+# version with every document and drop superseded ones before they reach the prompt, or print each
 # source's date in the prompt and tell the model to prefer the newest.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · Beyond a numpy search
 #
 # Our dense search multiplies the question's vector with every chunk's vector: 71 × 576 numbers, which
-# takes microseconds. Search time grows in proportion to the number of chunks:
+# takes microseconds. Once the number of chunks is large, search time grows roughly in proportion to it:
 
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
@@ -468,6 +529,7 @@ generator = torch.Generator().manual_seed(0)
 query = torch.nn.functional.normalize(torch.randn(576, generator=generator), dim=0)
 for n in (1_000, 10_000, 100_000):
     store = torch.nn.functional.normalize(torch.randn(n, 576, generator=generator), dim=1)
+    (store @ query).topk(5)                                   # warm-up, not timed
     start = time.perf_counter()
     for _ in range(10):
         (store @ query).topk(5)
@@ -475,14 +537,16 @@ for n in (1_000, 10_000, 100_000):
           f"{store.numel() * 4 / 1e6:6.0f} MB of vectors")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# A hundred thousand chunks (a few thousand documents) are still fine this way. Past millions, or with
-# many users at once, one uses a **vector index** (FAISS, hnswlib, or a vector database), which adds:
+# A hundred thousand chunks (about 50,000 documents like ours) are still fine this way. Past millions,
+# or with many users at once, one uses a **vector index** (libraries such as FAISS or hnswlib), often
+# inside a **vector database**. They add:
 # - *approximate* nearest-neighbour search: it visits only a small part of the vectors (for example a
-#   graph of neighbours, or a few clusters), trading a little recall for a large speed-up;
+#   graph of neighbours, or a few clusters), trading a little *recall* (the share of the true top k it
+#   still finds) for a large speed-up;
 # - storage on disk, and adding or deleting documents without rebuilding everything;
-# - filters on metadata (only the e-bike manual; only documents newer than a date), which would also
-#   solve section 6's conflict;
-# - keeping the text, the vectors and the sources together.
+# - (vector databases) filters on metadata, such as "only the e-bike manual" or "only the current
+#   version", which is how section 6's superseded page would be kept out; and the text, vectors and
+#   sources kept together.
 #
 # None of that changes what you saw here: cut, embed or index, retrieve, put in the prompt, cite.
 
@@ -494,10 +558,10 @@ for n in (1_000, 10_000, 100_000):
 # - **BM25** (rare shared words, written out here) found the right document first for most questions;
 #   dense search with SmolLM2's own states did much worse: a chat model is not an embedding model.
 #   **Hit rate@k** and **MRR** measure retrieval on its own.
-# - With the top 3 chunks as **numbered sources**, about half the answers became right, each traceable
-#   to its source.
-# - RAG fails when the right chunk is not found, when it is buried, and when sources disagree;
-#   metadata (dates, versions) and better embeddings are the usual fixes.
+# - With the top 3 chunks as **numbered sources**, about half the answers became right, each shown
+#   with the passages it came from.
+# - RAG fails when the right chunk is not found, when extra context costs without helping, and when
+#   sources disagree; better embeddings (or stemming), and version metadata, are the usual fixes.
 #
 # **Next:** notebook 09 lets the model call tools, and shows how retrieved text can also carry an
 # attack.

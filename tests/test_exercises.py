@@ -354,3 +354,9 @@ def test_rag_exercise_checks(capsys):
     assert exercises.check_mrr(skips_misses) is False
     assert "including the ones" in capsys.readouterr().out
     assert exercises.check_mrr(...) is False
+    assert exercises.check_mrr(lambda ranks: None) is False
+    assert "returned None" in capsys.readouterr().out
+    assert exercises.check_idf(lambda n, k: None) is False
+    assert "returned None" in capsys.readouterr().out
+    assert exercises.check_chunking(lambda w, s, o: None) is False
+    assert "returned None" in capsys.readouterr().out

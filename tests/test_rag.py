@@ -100,7 +100,11 @@ def test_build_prompt_numbers_the_sources():
         build_prompt("", chunks)
 
 
-def test_is_correct_ignores_case_and_spacing():
+def test_is_correct_ignores_case_and_spacing_but_wants_whole_words():
     assert is_correct("It opens at  12 January.", ("12 January",))
     assert is_correct("the heron jam", ("Heron Jam",))
     assert not is_correct("It opens in March.", ("12 January", "January 12"))
+    assert not is_correct("Store it at 25 degrees.", ("5 degrees",))
+    assert not is_correct("It opens at 16:00.", ("6:00",)) and is_correct("At 6:00, daily.", ("6:00",))
+    assert not is_correct("It costs 1.5 pounds", ("5 pounds",))
+    assert is_correct("A mark of 40.", ("40",)) and not is_correct("About 1,400 students", ("40",))

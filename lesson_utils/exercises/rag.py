@@ -18,7 +18,10 @@ def check_chunking(fn) -> bool:
     for words, size, overlap in cases:
         want = [c.text.split() for c in chunk_text(" ".join(words), size, overlap)]
         try:
-            got = [list(c) for c in fn(words, size, overlap)]
+            result = fn(words, size, overlap)
+            if result is None:
+                return _verdict(False, "your function returned None: build the list of chunks and return it")
+            got = [list(c) for c in result]
         except Exception as e:  # noqa: BLE001 (any error in student code becomes a hint)
             return _verdict(False, f"calling it with size={size}, overlap={overlap} raised "
                                    f"{type(e).__name__}: {e}")
@@ -29,8 +32,8 @@ def check_chunking(fn) -> bool:
             return _verdict(False, f"for {' '.join(words)!r}, size {size}, overlap {overlap} you gave {got}; "
                                    f"the chunks are {want}. Each new chunk starts size - overlap words after "
                                    f"the previous one.{hint}")
-    return _verdict(True, "each chunk starts size − overlap words after the one before, so a sentence cut "
-                          "at a chunk's end appears whole in the next one.")
+    return _verdict(True, "each chunk starts size − overlap words after the one before, so any run of "
+                          "up to overlap + 1 words appears whole in some chunk.")
 
 
 def check_idf(fn) -> bool:
@@ -42,10 +45,13 @@ def check_idf(fn) -> bool:
     for n_chunks, n_holding in [(100, 1), (100, 50), (100, 100), (71, 3)]:
         want = math.log(1 + (n_chunks - n_holding + 0.5) / (n_holding + 0.5))
         try:
-            got = float(fn(n_chunks, n_holding))
+            result = fn(n_chunks, n_holding)
+            got = None if result is None else float(result)
         except Exception as e:  # noqa: BLE001
             return _verdict(False, f"calling it with ({n_chunks}, {n_holding}) raised "
                                    f"{type(e).__name__}: {e}")
+        if got is None:
+            return _verdict(False, "your function returned None: return the idf as a number")
         if abs(got - want) > 1e-6:
             if abs(got - math.log((n_chunks - n_holding + 0.5) / (n_holding + 0.5))) < 1e-6:
                 return _verdict(False, "close: BM25 adds 1 inside the log, so a word in every chunk gets a "
@@ -65,10 +71,13 @@ def check_mrr(fn) -> bool:
     for ranks in ([1, 2, 4], [1, None, 1], [None, None], [3]):
         want = sum(1 / r for r in ranks if r) / len(ranks)
         try:
-            got = float(fn(list(ranks)))
+            result = fn(list(ranks))
         except Exception as e:  # noqa: BLE001
             return _verdict(False, f"calling it with {ranks} raised {type(e).__name__}: {e}. "
                                    "Remember the None entries (count them as 0).")
+        if result is None:
+            return _verdict(False, "your function returned None: return the mean as a number")
+        got = float(result)
         if abs(got - want) > 1e-9:
             found = [r for r in ranks if r]
             skipped_none = found and abs(got - sum(1 / r for r in found) / len(found)) < 1e-9
