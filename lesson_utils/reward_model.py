@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .post_training import chat_sequence, frozen_pass
+
 
 def preference_probability(reward_a, reward_b):
     """P(a person prefers A over B) = σ(r_A − r_B); works on numbers and on tensors.
@@ -102,7 +104,6 @@ def pair_accuracy(rewards: torch.Tensor, chosen: torch.Tensor, rejected: torch.T
 def score_answers(chat_model, head: RewardHead, prompts, answers, finished=True) -> torch.Tensor:
     """Rewards (N,) of N answers; prompts: one question for all, or one per answer;
     finished: one bool for all, or one per answer (False: cut off, no <|im_end|>)."""
-    from .post_training import chat_sequence, frozen_pass
     if isinstance(answers, str):
         raise TypeError("answers must be a list of strings; for one answer write [answer]")
     questions = [prompts] * len(answers) if isinstance(prompts, str) else list(prompts)
