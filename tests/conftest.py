@@ -16,6 +16,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
+from lesson_utils.chat_model import ChatModel  # noqa: E402
 from lesson_utils.tokenizers import get_tokenizer  # noqa: E402
 from lesson_utils.weights import find_model_file, load_transformer  # noqa: E402
 
@@ -31,6 +32,12 @@ def model():
 @pytest.fixture(scope="session")
 def tokenizer():
     return get_tokenizer("smollm2")
+
+
+@pytest.fixture(scope="session")
+def lm(model, tokenizer):
+    """The model and tokenizer together, as the notebooks use them (load_chat_model)."""
+    return ChatModel(model, tokenizer)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ import math
 import pytest
 import torch
 
-from lesson_utils.chat_model import ChatModel
 from lesson_utils.dpo import dpo_loss, policy_logprobs, trainable_copy
 from lesson_utils.post_training import chat_sequence, frozen_pass
 
@@ -41,8 +40,7 @@ def test_trainable_copy_trains_only_the_top_and_leaves_the_original(model):
         trainable_copy(model, 0)
 
 
-def test_one_dpo_step_widens_the_margin(model, tokenizer):
-    lm = ChatModel(model, tokenizer)
+def test_one_dpo_step_widens_the_margin(model, lm):
     sequences = [chat_sequence(lm, "Why is the sky blue?", "Air scatters blue light most."),
                  chat_sequence(lm, "Why is the sky blue?", "Bananas are yellow and tasty.")]
     frozen = frozen_pass(model, sequences, start_layer=28)

@@ -32,11 +32,6 @@ def prompts(tokenizer):
     return ids
 
 
-@pytest.fixture(scope="module")
-def lm(model, tokenizer):
-    return ChatModel(model, tokenizer)
-
-
 def greedy_without_cache(model, ids, n):
     """The plainest loop: run the whole sequence again for each new token."""
     ids = list(ids)
@@ -290,7 +285,6 @@ def test_chat_model_prompt_checks(lm, prompt, error):
 
 
 def test_top_tokens_of_given_probabilities_match_top_next_tokens(model, tokenizer):
-    from lesson_utils.chat_model import ChatModel
     lm = ChatModel(model, tokenizer)
     probs = lm.next_token_probs("The capital of France is")
     assert lm.top_tokens(probs, k=3) == lm.top_next_tokens("The capital of France is", k=3)

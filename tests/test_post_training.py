@@ -3,7 +3,6 @@ import math
 import pytest
 import torch
 
-from lesson_utils.chat_model import ChatModel
 from lesson_utils.likelihood import continuation_probs
 from lesson_utils.post_training import (
     ChatSequence,
@@ -13,11 +12,6 @@ from lesson_utils.post_training import (
     pad_right,
     run_from_layer,
 )
-
-
-@pytest.fixture(scope="module")
-def lm(model, tokenizer):
-    return ChatModel(model, tokenizer)
 
 
 def test_chat_sequence_marks_the_prompt_and_ends_finished_answers(lm):

@@ -3,7 +3,6 @@ import math
 import pytest
 import torch
 
-from lesson_utils.chat_model import ChatModel
 from lesson_utils.reward_model import (
     RewardHead,
     bradley_terry_loss,
@@ -62,8 +61,7 @@ def test_pair_accuracy_counts_pairs_the_reward_orders_right():
     assert pair_accuracy(rewards, torch.tensor([0, 2]), torch.tensor([1, 3])) == 0.5
 
 
-def test_score_answers_gives_one_reward_per_answer(model, tokenizer):
-    lm = ChatModel(model, tokenizer)
+def test_score_answers_gives_one_reward_per_answer(model, lm):
     x, chosen, rejected = synthetic(dim=model.config.dim)
     head, _ = RewardHead.fit(x, chosen, rejected, steps=5)
     with torch.no_grad():

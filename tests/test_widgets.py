@@ -3,14 +3,8 @@
 import pytest
 
 from lesson_utils.bpe import train_bpe
-from lesson_utils.chat_model import ChatModel
 from lesson_utils.tokenizers import get_tokenizer
 from lesson_utils.widgets import ChatBox, MergeStepper, NextTokenExplorer, TokenHighlighter
-
-
-@pytest.fixture(scope="module")
-def lm(model, tokenizer):
-    return ChatModel(model, tokenizer)
 
 
 def test_next_token_explorer_follows_the_prompt_box(lm):
