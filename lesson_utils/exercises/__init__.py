@@ -10,6 +10,7 @@ from .next_token import check_first_top_layer, check_sentence_logprob, check_sof
 from .post_training import check_dpo_loss, check_hacked_reward, check_preference_probability
 from .rag import check_chunking, check_idf, check_mrr
 from .sampling import check_temperature, check_top_k, check_top_p
+from .security import check_is_arithmetic, check_reveals, check_wrap
 from .tokenization import check_chat_token_count, check_costlier, check_merge
 from .training import check_finite_difference, check_initial_loss, check_train_step
 from .what_is_an_llm import block_parameter_count, check_block_parameters, check_chat_text, check_softmax
@@ -20,4 +21,5 @@ __all__ = ["block_parameter_count", "check_block_parameters", "check_chat_text",
            "check_attention_output", "check_softmax_values", "check_sentence_logprob",
            "check_first_top_layer", "check_temperature", "check_top_k", "check_top_p", "check_initial_loss",
            "check_finite_difference", "check_train_step", "check_preference_probability", "check_dpo_loss",
-           "check_hacked_reward", "check_chunking", "check_idf", "check_mrr"]
+           "check_hacked_reward", "check_chunking", "check_idf", "check_mrr", "check_is_arithmetic",
+           "check_reveals", "check_wrap"]
