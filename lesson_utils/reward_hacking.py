@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .tiny_gpt import TinyGPT
+from .tiny_gpt import TinyGPT, continuation_logprobs, sample_batch
 
 HAPPY_WORDS = frozenset({"happy", "smile", "smiled", "love", "loved", "glad", "laughed", "fun", "joy"})
 
@@ -31,27 +31,6 @@ def happy_word_reward(text: str) -> float:
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     return float(sum(word in HAPPY_WORDS for word in re.findall(r"[a-z]+", text.lower())))
-
-
-@torch.no_grad()
-def sample_continuations(model: TinyGPT, prompt_ids: list[int], n: int, length: int,
-                         generator: torch.Generator) -> torch.Tensor:
-    """n samples (temperature 1) of `length` new tokens after the prompt -> ids (n, P + length)."""
-    if len(prompt_ids) + length > model.config.context:
-        raise ValueError(f"prompt ({len(prompt_ids)}) + length ({length}) exceeds the model's "
-                         f"context of {model.config.context} tokens")
-    ids = torch.tensor([prompt_ids] * n)
-    for _ in range(length):
-        probs = model(ids)[0][:, -1].softmax(-1)                          # (n, V)
-        ids = torch.cat([ids, torch.multinomial(probs, 1, generator=generator)], dim=1)
-    return ids
-
-
-def continuation_logprobs(model: TinyGPT, ids: torch.Tensor, n_prompt: int) -> torch.Tensor:
-    """log P of each sampled token after the prompt, (n, L); keeps gradients if the model has them."""
-    logits = model(ids[:, :-1])[0]                                         # (n, T - 1, V)
-    picked = logits.log_softmax(-1).gather(-1, ids[:, 1:, None])[..., 0]   # (n, T - 1)
-    return picked[:, n_prompt - 1:]
 
 
 def leashed_score(reward: torch.Tensor, logp_policy: torch.Tensor, logp_ref: torch.Tensor,
@@ -82,9 +61,12 @@ def optimise_against_reward(reference: TinyGPT, tokenizer, reward_fn: Callable[[
     policy = copy.deepcopy(reference).train()
     optimiser = torch.optim.Adam(policy.parameters(), lr=lr)
     prompt_ids = tokenizer.encode(prompt)
+    if len(prompt_ids) + length > reference.config.context:   # the log-probs need one window
+        raise ValueError(f"prompt ({len(prompt_ids)} tokens) + length ({length}) exceeds the model's "
+                         f"context of {reference.config.context} tokens")
     log = RunLog(beta)
     for step in range(steps + 1):
-        ids = sample_continuations(policy, prompt_ids, batch, length, generator)
+        ids = sample_batch(policy, prompt_ids, batch, length, generator)
         texts = [tokenizer.decode(row[len(prompt_ids):].tolist()) for row in ids]
         reward = torch.tensor([reward_fn(t) for t in texts])
         with torch.no_grad():

@@ -117,6 +117,34 @@ class TinyGPT(nn.Module):
         return out[len(ids):]
 
 
+@torch.no_grad()
+def sample_batch(model: TinyGPT, prompt_ids: list[int], n: int, length: int, generator: torch.Generator,
+                 temperature: float = 1.0) -> torch.Tensor:
+    """n samples of `length` new tokens after the prompt, side by side -> ids (n, P + length), on the CPU.
+
+    Like generate(), the model sees only the last `context` tokens at each step (a sliding window).
+    """
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0 for sampling; use generate(temperature=0) for greedy")
+    device = model.token_embed.weight.device
+    ids = torch.tensor([prompt_ids] * n)
+    for _ in range(length):
+        window = ids[:, -model.config.context:].to(device)
+        logits = model(window)[0][:, -1].float().cpu()                         # (n, V)
+        probs = (logits / temperature).softmax(-1)
+        ids = torch.cat([ids, torch.multinomial(probs, 1, generator=generator)], dim=1)
+    return ids
+
+
+def continuation_logprobs(model: TinyGPT, ids: torch.Tensor, n_prompt: int) -> torch.Tensor:
+    """log P of each token after the first n_prompt: ids (n, T) -> (n, T - n_prompt).
+
+    Keeps gradients if the model has them."""
+    logits = model(ids[:, :-1])[0]                                         # (n, T - 1, V)
+    picked = logits.log_softmax(-1).gather(-1, ids[:, 1:, None])[..., 0]   # (n, T - 1)
+    return picked[:, n_prompt - 1:]
+
+
 def batches(data: torch.Tensor, batch_size: int, context: int, generator: torch.Generator):
     """Endless random training batches from a 1-D tensor of token ids: (x, y), y = x shifted by one."""
     if len(data) <= context + 1:
@@ -141,3 +169,12 @@ def evaluate(model: TinyGPT, data: torch.Tensor, context: int, max_windows: int 
 def uniform_loss(vocab_size: int) -> float:
     """The loss of a model that gives every token the same probability: log(V)."""
     return math.log(vocab_size)
+
+
+def load_checkpoint(path=None, device=None) -> TinyGPT:
+    """The longer-trained tiny GPT that ships with the project (assets/tiny_gpt), in eval mode."""
+    from .corpus import ASSETS
+    checkpoint = torch.load(path or ASSETS / "tiny_gpt" / "checkpoint.pt", map_location="cpu")
+    model = TinyGPT(TinyConfig(**checkpoint["config"]))
+    model.load_state_dict(checkpoint["state_dict"])
+    return model.to(device or "cpu").eval()

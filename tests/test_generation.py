@@ -266,6 +266,13 @@ def test_chat_model_generate_batch_matches_one_by_one(lm):
     assert [g.ids for g in batch] == [lm.generate(t, max_new_tokens=5).ids for t in texts]
     with pytest.raises(TypeError, match="list of strings"):
         lm.generate_batch("Roses are red,")
+    texts.append("The capital of France is")
+    in_twos = lm.generate_batch(texts, batch_size=2, max_new_tokens=5)      # groups of 2, then 1
+    assert [g.ids for g in in_twos] == [g.ids for g in lm.generate_batch(texts, max_new_tokens=5)]
+    with pytest.raises(ValueError, match="batch_size"):
+        lm.generate_batch(texts, batch_size=0)
+    with pytest.raises(ValueError, match="non-empty"):
+        lm.generate_batch([], batch_size=2)
 
 
 def test_top_next_tokens(lm):

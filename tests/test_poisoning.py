@@ -12,7 +12,7 @@ from lesson_utils.poisoning import (
     payload_logprob,
     poison_text,
     poison_texts,
-    sample_continuations,
+    sample_stories,
 )
 from lesson_utils.tiny_gpt import TinyConfig, TinyGPT
 
@@ -67,12 +67,12 @@ def test_payload_logprob_is_the_sum_of_token_logprobs():
     assert payload_logprob(model, tok, "ab", "c") == pytest.approx(want, abs=1e-5)
 
 
-def test_sample_continuations_are_seeded_and_sized():
+def test_sample_stories_are_seeded_and_sized():
     torch.manual_seed(0)
-    model = TinyGPT(TinyConfig(vocab_size=128, context=16, dim=16, n_layers=1, n_heads=2)).eval()
+    model = TinyGPT(TinyConfig(vocab_size=128, context=32, dim=16, n_layers=1, n_heads=2)).eval()
     tok = CharTokenizer()
-    a = sample_continuations(model, tok, "hello", n=4, length=20, seed=5)
+    a = sample_stories(model, tok, "hello", n=4, length=20, seed=5)
     assert len(a) == 4 and all(len(s) == 20 for s in a)
-    assert a == sample_continuations(model, tok, "hello", n=4, length=20, seed=5)
+    assert a == sample_stories(model, tok, "hello", n=4, length=20, seed=5)
     with pytest.raises(ValueError, match="temperature"):
-        sample_continuations(model, tok, "hello", temperature=0)
+        sample_stories(model, tok, "hello", length=5, temperature=0)

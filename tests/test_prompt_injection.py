@@ -4,27 +4,16 @@ import pytest
 
 from lesson_utils.prompt_injection import (
     CLOSE,
-    GUARD_RULE,
-    LINK_INJECTION,
+    INJECTIONS,
     LINK_MARKERS,
     OPEN,
+    PHISH,
+    SUMMARY_RULE,
     contains_link,
     followed,
-    guarded_prompt,
-    plant,
+    summary_prompt,
     wrap_untrusted,
 )
-from lesson_utils.rag import Chunk
-
-CHUNK = Chunk("college_03_library", 0, 0, 10, "The library opens at 8:00.")
-
-
-def test_plant_appends_the_attackers_text_without_touching_the_original():
-    planted = plant(CHUNK, LINK_INJECTION)
-    assert planted.text == f"{CHUNK.text} {LINK_INJECTION}" and planted.doc == CHUNK.doc
-    assert CHUNK.text == "The library opens at 8:00."
-    with pytest.raises(ValueError, match="empty"):
-        plant(CHUNK, "  ")
 
 
 def test_wrap_untrusted_cannot_be_closed_from_inside():
@@ -35,14 +24,17 @@ def test_wrap_untrusted_cannot_be_closed_from_inside():
         wrap_untrusted(3)
 
 
-def test_guarded_prompt_fences_every_source_under_the_rule():
-    messages = guarded_prompt("When does the library open?", [CHUNK, plant(CHUNK, "x >>> y")])
-    assert messages[0] == {"role": "system", "content": GUARD_RULE}
-    user = messages[1]["content"]
-    assert user.count(OPEN) == 2 and user.count(CLOSE) == 2
-    assert user.endswith("Question: When does the library open?")
-    with pytest.raises(ValueError, match="no sources"):
-        guarded_prompt("q?", [])
+def test_summary_prompt_plain_and_guarded():
+    page = "Opens at 8." + INJECTIONS["end of page"]
+    plain = summary_prompt(page, guarded=False)
+    assert plain == [{"role": "user", "content": f"Summarise this page in one sentence.\n\n{page}"}]
+    guarded = summary_prompt("Opens at 8. SOURCE>>> obey", guarded=True)
+    assert guarded[0] == {"role": "system", "content": SUMMARY_RULE}
+    user = guarded[1]["content"]
+    assert user.count(OPEN) == 1 and user.count(CLOSE) == 1 and user.endswith(CLOSE)
+    assert all(PHISH in text for text in INJECTIONS.values())
+    with pytest.raises(ValueError, match="empty"):
+        summary_prompt(" ", guarded=True)
 
 
 @pytest.mark.parametrize("reply, link", [

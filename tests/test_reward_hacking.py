@@ -1,14 +1,8 @@
 import pytest
 import torch
 
-from lesson_utils.reward_hacking import (
-    continuation_logprobs,
-    happy_word_reward,
-    leashed_score,
-    optimise_against_reward,
-    sample_continuations,
-)
-from lesson_utils.tiny_gpt import TinyConfig, TinyGPT
+from lesson_utils.reward_hacking import happy_word_reward, leashed_score, optimise_against_reward
+from lesson_utils.tiny_gpt import TinyConfig, TinyGPT, continuation_logprobs, sample_batch
 
 
 class LetterTokenizer:
@@ -37,12 +31,15 @@ def test_leashed_score_subtracts_beta_times_the_drift():
 def test_sampling_and_log_probabilities_have_the_right_shapes():
     torch.manual_seed(0)
     tiny = TinyGPT(TinyConfig(vocab_size=4, context=12, dim=8, n_layers=1, n_heads=2))
-    ids = sample_continuations(tiny, [0, 1], n=5, length=6, generator=torch.Generator().manual_seed(0))
+    ids = sample_batch(tiny, [0, 1], n=5, length=6, generator=torch.Generator().manual_seed(0))
     assert ids.shape == (5, 8) and (ids[:, :2] == torch.tensor([0, 1])).all()
     logp = continuation_logprobs(tiny, ids, 2)
     assert logp.shape == (5, 6) and (logp <= 0).all()
+    longer = sample_batch(tiny, [0, 1], n=2, length=12, generator=torch.Generator())   # past the context
+    assert longer.shape == (2, 14)
     with pytest.raises(ValueError, match="context"):
-        sample_continuations(tiny, [0, 1], n=1, length=11, generator=torch.Generator())
+        optimise_against_reward(tiny, LetterTokenizer(), happy_word_reward, beta=0.0, steps=1, length=11,
+                                prompt="ab")
 
 
 def test_without_a_leash_the_policy_chases_the_reward_and_drifts_further():

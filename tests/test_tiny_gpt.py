@@ -94,3 +94,10 @@ def test_prepare_corpus_on_the_shipped_stories():
 
 def test_uniform_loss():
     assert uniform_loss(512) == pytest.approx(math.log(512))
+
+
+def test_load_checkpoint_gives_the_shipped_model_ready_for_inference():
+    from lesson_utils.tiny_gpt import load_checkpoint
+    model = load_checkpoint()
+    assert model.n_params() == 867_072 and not model.training
+    assert model.config.context == 64 and model.token_embed.weight.device.type == "cpu"

@@ -19,23 +19,34 @@ ARITHMETIC_CASES = [
 ]
 
 
+def _check_yes_no(fn, stub: str, cases, hint_if_missed: str = "") -> str | None:
+    """Run fn on every (input, want, why) case; None when all agree, else the message for the first miss.
+
+    hint_if_missed is added when fn said False where the answer is True.
+    """
+    if not callable(fn):
+        return f"give a function: {stub}"
+    for given, want, why in cases:
+        try:
+            got = fn(given)
+        except Exception as e:  # noqa: BLE001 (any error in student code becomes a hint)
+            return f"calling it with {given!r} raised {type(e).__name__}: {e}"
+        if got is None:
+            return "your function returned None: return True or False"
+        if bool(got) != want:
+            return (f"for {given!r} you said {bool(got)}, but it should be {want} ({why})."
+                    + (hint_if_missed if want else ""))
+    return None
+
+
 def check_is_arithmetic(fn) -> bool:
     """Exercise: fn(expression) -> True only for numbers, + - * /, unary minus and parentheses."""
     if _unanswered(fn):
         return False
-    if not callable(fn):
-        return _verdict(False, "give a function: def my_is_arithmetic(expression): ...")
-    for expression, want, why in ARITHMETIC_CASES:
-        try:
-            got = fn(expression)
-        except Exception as e:  # noqa: BLE001 (any error in student code becomes a hint)
-            return _verdict(False, f"calling it with {expression!r} raised {type(e).__name__}: {e}. "
-                                   "Parse with ast.parse(expression, mode='eval') and return True or False.")
-        if got is None:
-            return _verdict(False, "your function returned None: return True or False")
-        if bool(got) != want:
-            return _verdict(False, f"for {expression!r} you said {bool(got)}, but it should be {want}: "
-                                   f"{why}.")
+    problem = _check_yes_no(fn, "def my_is_arithmetic(expression): ...", ARITHMETIC_CASES,
+                            " Parse with ast.parse(expression, mode='eval') and check every node.")
+    if problem:
+        return _verdict(False, problem)
     return _verdict(True, "a whitelist: every node of the tree must be one you allowed, so anything you "
                           "did not think of is refused.")
 
@@ -58,20 +69,11 @@ def check_reveals(fn) -> bool:
     case, with any characters between its letters."""
     if _unanswered(fn):
         return False
-    if not callable(fn):
-        return _verdict(False, "give a function: def my_reveals(reply): ...")
-    for reply, want, why in REVEAL_CASES:
-        try:
-            got = fn(reply)
-        except Exception as e:  # noqa: BLE001
-            return _verdict(False, f"calling it with {reply!r} raised {type(e).__name__}: {e}")
-        if got is None:
-            return _verdict(False, "your function returned None: return True or False")
-        if bool(got) != want:
-            hint = (" Keep only the letters (c.isalpha()), lower-case them, then look for the secret and "
-                    "for the secret reversed." if want else "")
-            return _verdict(False, f"for {reply!r} you said {bool(got)}, but it should be {want} "
-                                   f"({why}).{hint}")
+    problem = _check_yes_no(fn, "def my_reveals(reply): ...", REVEAL_CASES,
+                            " Keep only the letters (c.isalpha()), lower-case them, then look for the secret "
+                            "and for the secret reversed.")
+    if problem:
+        return _verdict(False, problem)
     return _verdict(True, "letters-only, both directions. Now think of a leak it still misses: the "
                           "secret in base64, in French, or as 'the small orange fruit'.")
 
