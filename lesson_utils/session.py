@@ -17,6 +17,8 @@ def setup(seed: int = 0, threads: int = 2, device=None, presenter: bool | None =
     seed:     fixes Python's, NumPy's and PyTorch's random numbers, so two runs print the same.
     threads:  CPU threads for PyTorch (2 matches the machines the series is tested on).
     device:   "cpu" or "cuda"; by default CUDA when a GPU is present.
+    presenter: larger text in plots and widgets for a projector; by default on when the
+              environment variable LESSON_PRESENTER is set (to anything but 0).
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be a whole number, got {seed!r}")
@@ -28,6 +30,8 @@ def setup(seed: int = 0, threads: int = 2, device=None, presenter: bool | None =
     torch.set_num_threads(threads)
     _inline_figures()
     viz.use_style(presenter)
+    if viz.presenting(presenter):
+        _show_html(viz.presenter_css())
     from .weights import pick_device
     chosen = pick_device(device)
     print(f"Python {sys.version.split()[0]} · PyTorch {torch.__version__} · "
@@ -44,6 +48,17 @@ def _inline_figures() -> None:
     shell = get_ipython()
     if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
         shell.run_line_magic("matplotlib", "inline")
+
+
+def _show_html(html: str) -> None:
+    """Display HTML in a notebook; outside one (a script, a test) do nothing."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        display(HTML(html))
 
 
 def describe_device(device: torch.device) -> str:

@@ -16,11 +16,35 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 GREY = "#BBBBBB"
 
 
+PRESENTER_SCALE = 1.4          # text in plots and widgets, when presenting to a room
+
+
+def presenting(presenter: bool | None = None) -> bool:
+    """presenter as given, or (None) whether the environment variable LESSON_PRESENTER is set (not 0)."""
+    if presenter is None:
+        return os.environ.get("LESSON_PRESENTER", "") not in ("", "0")
+    return bool(presenter)
+
+
+def presenter_css(scale: float = PRESENTER_SCALE) -> str:
+    """A <style> block that enlarges widget controls and printed output in JupyterLab and RISE.
+
+    ipywidgets size their text and rows from CSS variables; setting them on output areas
+    scales every slider, button, text box and label at once.
+    """
+    def px(size: float) -> str:                      # the sizes passed in are JupyterLab's defaults
+        return f"{round(size * scale)}px"
+    return ("<style>.jp-OutputArea-output, .jupyter-widgets {"
+            f" --jp-widgets-font-size: {px(13)}; --jp-widgets-inline-height: {px(28)};"
+            f" --jp-widgets-inline-label-width: {px(80)}; --jp-widgets-inline-width: {px(300)};"
+            f" --jp-widgets-inline-width-short: {px(148)}; --jp-widgets-slider-handle-size: {px(16)};"
+            f" --jp-code-font-size: {px(13)}; }}"
+            f" .jp-OutputArea-output pre {{ font-size: {px(13)}; line-height: 1.35; }}</style>")
+
+
 def use_style(presenter: bool | None = None) -> None:
     """Apply the series' plot style. presenter=True (or env LESSON_PRESENTER=1) enlarges text."""
-    if presenter is None:
-        presenter = os.environ.get("LESSON_PRESENTER", "") not in ("", "0")
-    scale = 1.4 if presenter else 1.0
+    scale = PRESENTER_SCALE if presenting(presenter) else 1.0
     mpl.rcParams.update({
         "figure.figsize": (8, 4.5),
         "figure.dpi": 90,

@@ -204,7 +204,6 @@ plt.show()
 # Temperature is applied first, then the filters. At T = 0.5 the top tokens grow and the entropy drops.
 # At T = 1.5 the distribution is already so flat that top-p needs thousands of tokens to reach 0.9, so
 # the entropy *rises* even with the filter: top-p cuts the tail, but cannot undo a high temperature.
-# plt.show()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Entropy against temperature, and what the draws look like

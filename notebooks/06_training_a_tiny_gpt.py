@@ -406,8 +406,8 @@ for name, text_bytes, param_bytes in rows:
 #
 # The training above ran on the device this notebook found (printed in the setup cell, and with the
 # step time after the training loop); on CUDA the same code runs there. Measured on the project's
-# 2-core test CPU: about 30 ms per step for the width-64 model, about 80 ms for the longer-trained
-# one. (No GPU was available when these notes were written. For matrices this small, a GPU's step is
+# 2-core test CPU: 30 to 45 ms per step for the width-64 model (43 ms in the run saved above), about
+# 80 ms for the longer-trained one. (No GPU was available when these notes were written. For matrices this small, a GPU's step is
 # expected to be limited by the overhead of launching work rather than by arithmetic, so its advantage
 # grows with model size.)
 #

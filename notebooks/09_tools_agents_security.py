@@ -76,8 +76,8 @@ lm = load_chat_model(device=device)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · A tool call is text that our code runs
 #
-# SmolLM2 is bad at arithmetic (notebook 05 showed it guessing). A calculator is not. So we tell the
-# model, in the system message, how to ask for one, and show it five worked examples (notebook 08's
+# SmolLM2 is bad at arithmetic (in notebook 01 it wrote 7 + 8 = 55). A calculator is not. So we tell the
+# model, in the system message, how to ask for one, and show it five worked examples (notebook 05's
 # *few-shot* idea; four with a call, one without): a question, the call it should write, the result our program sends back, the answer.
 
 # %% slideshow={"slide_type": "fragment"}

@@ -107,6 +107,20 @@ def test_cache_folder_that_cannot_be_written(tmp_path, monkeypatch):
     assert "LESSON_UTILS_CACHE" in check.fix
 
 
+def test_a_complete_read_only_cache_is_fine(tmp_path, monkeypatch):
+    """A classroom server shares one cache, built once, that students cannot write to."""
+    monkeypatch.setenv("LESSON_UTILS_CACHE", str(tmp_path / "cache"))
+    fake_gguf = tmp_path / "model.gguf"
+    fake_gguf.write_bytes(b"not really a model")
+    monkeypatch.setattr(doctor, "_writable", lambda path: False)
+    monkeypatch.setattr(doctor, "manifest_ok", lambda folder: True)
+    [check] = doctor.check_cache(fake_gguf)
+    assert check.ok and "read-only" in check.detail
+    monkeypatch.setattr(doctor, "manifest_ok", lambda folder: False)
+    [check] = doctor.check_cache(fake_gguf)
+    assert not check.ok and "cannot be written" in check.detail
+
+
 def test_report_shows_the_fix_under_each_problem():
     checks = [doctor.Check("python", True, "Python 3.11.7", ""),
               doctor.Check("numpy", False, "not installed", "python -m pip install numpy==2.4.6")]

@@ -32,6 +32,37 @@ def test_presenter_style_is_larger():
     viz.use_style(presenter=False)
 
 
+def test_presenter_css_scales_widget_text_from_jupyterlab_defaults():
+    css = viz.presenter_css(scale=2.0)
+    assert "--jp-widgets-font-size: 26px" in css          # JupyterLab's 13px, doubled
+    assert "--jp-widgets-inline-height: 56px" in css
+    assert css.startswith("<style>") and css.endswith("</style>")
+
+
+def test_presenting_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("LESSON_PRESENTER", "1")
+    assert viz.presenting() and not viz.presenting(False)
+    monkeypatch.setenv("LESSON_PRESENTER", "0")
+    assert not viz.presenting() and viz.presenting(True)
+    monkeypatch.delenv("LESSON_PRESENTER")
+    assert not viz.presenting()
+
+
+def test_setup_shows_the_presenter_css_only_when_presenting(monkeypatch):
+    from lesson_utils import session
+    shown = []
+    monkeypatch.setattr(session, "_show_html", shown.append)
+    monkeypatch.delenv("LESSON_PRESENTER", raising=False)
+    setup()
+    assert shown == []
+    monkeypatch.setenv("LESSON_PRESENTER", "1")
+    setup()
+    assert shown == [viz.presenter_css()]
+    assert matplotlib.rcParams["font.size"] == pytest.approx(12 * viz.PRESENTER_SCALE)
+    setup(presenter=False)
+    assert len(shown) == 1 and matplotlib.rcParams["font.size"] == 12
+
+
 def test_next_token_plot_and_table_agree():
     rows = [{"id": 7042, "text": " Paris", "p": 0.77}, {"id": 260, "text": " the", "p": 0.06}]
     fig = viz.plot_next_tokens(rows)

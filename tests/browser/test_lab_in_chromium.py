@@ -1,0 +1,99 @@
+"""Every notebook in JupyterLab, in a real browser: all cells run, every widget renders,
+and a slider redraws its figure. Screenshots land in build/screenshots/ (or $LESSON_SCREENSHOTS).
+
+Slow (each notebook runs from top to bottom, ~10 minutes in all on 2 cores), so it runs in its
+own step of `python3 tasks.py test`, after the unit tests and nbval.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from .lab import (
+    NOTEBOOKS,
+    OPPOSITE,
+    WIDGET_ROOTS,
+    figure_state,
+    nudge_slider,
+    open_notebook,
+    run_all_cells,
+    shut_down_kernels,
+    slider_handles,
+)
+
+NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+RUN_TIMEOUT_MS = 600_000            # twice the longest notebook budget (240 s), plus the browser
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    yield page
+    context.close()
+
+
+def wait_for_new_figure(page, root, before: list[str], timeout_s: float = 60) -> float:
+    """Seconds until what the widget draws differs from `before`; fails after timeout_s."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        if figure_state(root) != before:
+            return time.monotonic() - start
+        page.wait_for_timeout(50)
+    pytest.fail(f"the figure did not change within {timeout_s} s of moving the slider")
+
+
+def wait_for_figure(page, root, expected: list[str], timeout_s: float = 60) -> None:
+    """Wait until the widget draws `expected` again (after a slider went back); fail after timeout_s."""
+    start = time.monotonic()
+    while figure_state(root) != expected:
+        if time.monotonic() - start > timeout_s:
+            pytest.fail(f"moving the slider back did not restore the figure within {timeout_s} s")
+        page.wait_for_timeout(50)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_and_its_widgets_render(page, lab, name, screenshots: Path):
+    shots = screenshots / Path(name).stem
+    shots.mkdir(exist_ok=True)
+    for old in shots.glob("*.png"):
+        old.unlink()
+    open_notebook(page, lab, name)
+    try:
+        summary = run_all_cells(page, RUN_TIMEOUT_MS)
+        assert summary["executed"] == summary["code"] > 0
+        assert summary["errors"] == [], f"cells raised {summary['errors']}"
+
+        page.screenshot(path=shots / "top.png")
+        roots = page.locator(WIDGET_ROOTS)
+        assert roots.count() == summary["widgets"], "a widget output did not render as a widget"
+        assert page.get_by_text("Error displaying widget").count() == 0
+        for i in range(roots.count()):
+            root = roots.nth(i)
+            root.scroll_into_view_if_needed()
+            root.screenshot(path=shots / f"widget-{i + 1}.png")
+            assert root.bounding_box()["height"] > 20, f"widget {i + 1} is empty"
+
+        # Every slider of a widget that shows something: one step redraws it, one step back restores it.
+        # (A widget that draws nothing until a button is pressed, like notebook 09's attack lab, is skipped.)
+        for i in range(roots.count()):
+            root = roots.nth(i)
+            for k in range(slider_handles(root).count()):
+                before = figure_state(root)
+                if not any(before):
+                    continue
+                handle = slider_handles(root).nth(k)
+                key = nudge_slider(handle)
+                wait_for_new_figure(page, root, before)
+                page.wait_for_selector('.jp-StatusBar-TextItem:has-text("| Idle")')
+                root.screenshot(path=shots / f"widget-{i + 1}-slider-{k + 1}-moved.png")
+                nudge_slider(handle, OPPOSITE[key])
+                wait_for_figure(page, root, before)
+        assert not [e for e in page.console_errors if "widget" in e.lower()], page.console_errors
+    finally:
+        shut_down_kernels(lab)
