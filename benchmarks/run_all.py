@@ -1,6 +1,6 @@
 """Run every benchmark, then write benchmarks/results/summary.md.
 
-    .venv/bin/python benchmarks/run_all.py            # the real run (about 15-20 minutes)
+    .venv/bin/python benchmarks/run_all.py            # the real run (about 35-45 minutes)
     .venv/bin/python benchmarks/run_all.py --quick    # a smoke run (about 3 minutes)
     .venv/bin/python benchmarks/run_all.py --whatif   # also the what-if runs of candidate fixes
     .venv/bin/python benchmarks/run_all.py --summary-only [--whatif]   # summary.md from results/*.json
@@ -22,7 +22,8 @@ import time
 import _common as C
 
 SCRIPTS = ["bench_load.py", "bench_decode.py", "bench_batch.py", "bench_bpe.py", "bench_attention.py",
-           "bench_widgets.py", "bench_post_training.py"]
+           "bench_widgets.py", "bench_post_training.py", "bench_notebooks.py"]
+BROWSER_SCRIPT = "bench_browser.py"     # only where Chromium is installed
 WHATIF = [["whatif_decode.py"], ["whatif_decode.py", "--batch"]]
 
 
@@ -107,6 +108,11 @@ def summary_markdown(quick: bool, whatif: bool) -> str:
             same = _met(r["same_merges"]) if "same_merges" in r else ""
             lines += [f"| {r['vocab_size']} | {r['merges']} | {r['fast_s']:.3f} | {naive} | "
                       f"{r['fast_merges_per_s']:,} | {speedup} | {same} |"]
+    for name, title in (("notebooks", "Each notebook top to bottom, and its kernel's peak memory"),
+                        ("browser", "Widget redraws in JupyterLab in Chromium")):
+        if _read(name, quick):
+            report = (C.results_dir(quick) / f"{name}.txt").read_text().strip()
+            lines += ["", f"{title} (results/{name}.txt):", "", report]
     for name, title in (("whatif_decode", "What-if: candidate fixes, one prompt"),
                         ("whatif_batch", "What-if: candidate fixes, batch of 16")):
         data = _read(name, quick) if whatif else None
@@ -134,6 +140,12 @@ def main():
     args = parser.parse_args()
     if not args.summary_only:
         jobs = [[s] for s in SCRIPTS] + (WHATIF if args.whatif else [])
+        sys.path.insert(0, str(C.REPO / "tests" / "browser"))
+        from lab import find_chromium
+        if find_chromium():
+            jobs.append([BROWSER_SCRIPT])
+        else:
+            print(f"(skipping {BROWSER_SCRIPT}: no Chromium; sudo apt-get install -y chromium)")
         for job in jobs:
             cmd = [sys.executable, str(C.HERE / job[0]), *job[1:]] + (["--quick"] if args.quick else [])
             print(f"\n===== {' '.join(job)}", flush=True)

@@ -237,9 +237,9 @@ def my_preference_probability(r_a, r_b):
 
 
 # %% slideshow={"slide_type": "fragment"}
-exercises.check_preference_probability(my_preference_probability)
-print(f"rewards (2, 1): {my_preference_probability(2.0, 1.0):.3f}   rewards (1, 1): "
-      f"{my_preference_probability(1.0, 1.0):.3f}")
+if exercises.check_preference_probability(my_preference_probability):
+    print(f"rewards (2, 1): {my_preference_probability(2.0, 1.0):.3f}   rewards (1, 1): "
+          f"{my_preference_probability(1.0, 1.0):.3f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Training pushes the chosen answer's reward above the rejected one's, with the loss

@@ -16,6 +16,19 @@ def test_next_token_explorer_follows_the_prompt_box(lm):
     assert len(explorer.rows) == 12
 
 
+def test_next_token_explorer_slider_reuses_the_forward_pass(lm, monkeypatch):
+    france, spain = "The capital of France is", "The capital of Spain is"
+    expected = {france: lm.top_next_tokens(france, 17), spain: lm.top_next_tokens(spain, 17)}
+    explorer = NextTokenExplorer(lm, prompt=france, k=5)
+    calls = []
+    real = lm.next_token_probs
+    monkeypatch.setattr(lm, "next_token_probs", lambda prompt: calls.append(prompt) or real(prompt))
+    explorer.k.value = 17                            # the user moves the slider: no new forward pass
+    assert calls == [] and explorer.rows == expected[france]
+    explorer.prompt.value = spain                    # a new prompt: one forward pass
+    assert calls == [spain] and explorer.rows == expected[spain]
+
+
 def test_next_token_explorer_shows_errors_in_words(lm):
     explorer = NextTokenExplorer(lm)
     explorer.prompt.value = ""

@@ -70,7 +70,8 @@ def test_a_notebook_opens_as_rise_slides(page, lab, screenshots):
 
 
 def test_static_site_opens_offline(page, tmp_path, screenshots):
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_site.py"), "--out", str(tmp_path)], check=True)
+    build = [sys.executable, str(ROOT / "scripts" / "build_site.py"), "--out", str(tmp_path)]
+    subprocess.run(build, check=True)
     remote = []
     page.on("request", lambda r: r.url.startswith(("file:", "data:", "blob:")) or remote.append(r.url))
     page.goto((tmp_path / "index.html").as_uri())
