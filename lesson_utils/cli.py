@@ -5,6 +5,7 @@
     python -m lesson_utils next-token "The capital of France is"    # ' Paris' 77%, ...
     python -m lesson_utils generate "Once upon a time"
     python -m lesson_utils chat --system "Answer in one sentence."
+    python -m lesson_utils install-slides-extension                 # widgets in RISE slides
 
 Every command reads its inputs as raw text, with the escapes \\n (newline) and \\t
 (tab) turned into the characters, so that a chat prompt fits on one line:
@@ -124,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("doctor", help="check that Python, the packages and the model are installed",
                         description="Check Python, the pinned packages, the model file and the weight "
                                     "cache; print the command that fixes each problem.")
+
+    commands.add_parser("install-slides-extension", help="let widgets draw in jupyterlab-rise slides",
+                        description="Copy the small JupyterLab extension that lets ipywidgets draw in "
+                                    "jupyterlab-rise slides into this environment (see "
+                                    "lesson_utils/slides.py). `python3 tasks.py setup` runs it.")
 
     p = commands.add_parser("tokenize", help="split text into tokens", epilog=escapes,
                             description="Show the token ids and token strings of each TEXT.")
@@ -325,5 +331,12 @@ def cmd_chat(args) -> int:
         turns = messages[len(system):] + [{"role": "assistant", "content": "".join(reply)}]
 
 
+def cmd_install_slides_extension(args) -> int:
+    from . import slides
+    print(f"installed {slides.install()}; restart JupyterLab to load it")
+    return 0
+
+
 COMMANDS = {"doctor": cmd_doctor, "tokenize": cmd_tokenize, "next-token": cmd_next_token,
-            "generate": cmd_generate, "chat": cmd_chat}
+            "generate": cmd_generate, "chat": cmd_chat,
+            "install-slides-extension": cmd_install_slides_extension}

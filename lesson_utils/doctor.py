@@ -184,8 +184,19 @@ def check_torch() -> list[Check]:
     return [Check("torch device", True, detail, "")]
 
 
+def check_slides_extension(prefix=None) -> list[Check]:
+    """The extension that lets widgets draw in jupyterlab-rise slides (lesson_utils/slides.py)."""
+    from . import slides
+    if slides.is_installed(prefix):
+        return [Check("slides extension", True, str(slides.installed_folder(prefix)), "")]
+    fix = shell_command([sys.executable, "-m", "lesson_utils", "install-slides-extension"])
+    return [Check("slides extension", False,
+                  "not installed or out of date: widgets will not draw in RISE slides", fix)]
+
+
 def run_checks() -> list[Check]:
-    checks = check_python() + check_packages() + check_model_file() + check_cache()
+    checks = (check_python() + check_packages() + check_model_file() + check_cache()
+              + check_slides_extension())
     if any(c.name == "torch" and c.ok for c in checks):      # else the package check said it
         checks += check_torch()
     return checks

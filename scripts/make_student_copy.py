@@ -44,7 +44,7 @@ def main(argv=None) -> int:
         nbformat.write(nb, out / "notebooks" / path.name)
         removed = len(nbformat.read(path, as_version=4).cells) - len(nb.cells)
         print(f"{path.name}: {removed} solution cell(s) removed")
-    for extra in ("lesson_utils", "assets"):
+    for extra in ("lesson_utils", "assets", "labextensions"):
         if (ROOT / extra).exists():
             shutil.copytree(ROOT / extra, out / extra, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns("__pycache__"))

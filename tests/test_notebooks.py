@@ -53,6 +53,13 @@ def test_every_cell_has_slide_metadata(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_slides_use_a_theme_without_web_fonts(path):
+    # jupyterlab-rise's default theme ("simple") fetches its fonts from fonts.googleapis.com;
+    # "white" uses a font shipped with the extension, so the slides load nothing from the web.
+    assert nbformat.read(path, as_version=4).metadata.get("rise", {}).get("theme") == "white"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_lesson_shape(path):
     nb = nbformat.read(path, as_version=4)
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
@@ -93,6 +100,9 @@ def test_student_copy_drops_solutions_and_check_outputs(tmp_path):
             if cell.cell_type == "code" and "check_" in cell.source:
                 assert cell.outputs == []
     assert (tmp_path / "lesson_utils" / "model.py").exists()
+    # tasks.py setup installs the slides extension from the copy, so its files must be there.
+    from tasks import SLIDES_EXTENSION
+    assert all((tmp_path / name).is_file() for name in SLIDES_EXTENSION)
 
 
 def test_student_notebook_keeps_other_cells():

@@ -174,6 +174,25 @@ def figure_state(root) -> list[str]:
     return root.evaluate(_FIGURE_STATE)
 
 
+def wait_for_new_figure(page, root, before: list[str], timeout_s: float = 60) -> float:
+    """Seconds until what the widget draws differs from `before`; AssertionError after timeout_s."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        if figure_state(root) != before:
+            return time.monotonic() - start
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the figure did not change within {timeout_s} s of moving the slider")
+
+
+def wait_for_figure(page, root, expected: list[str], timeout_s: float = 60) -> None:
+    """Wait until the widget draws `expected` again (after a slider went back), at most timeout_s."""
+    start = time.monotonic()
+    while figure_state(root) != expected:
+        if time.monotonic() - start > timeout_s:
+            raise AssertionError(f"moving the slider back did not restore the figure within {timeout_s} s")
+        page.wait_for_timeout(50)
+
+
 def slider_handles(root):
     return root.locator(".widget-slider .noUi-handle")
 

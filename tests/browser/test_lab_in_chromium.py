@@ -7,7 +7,6 @@ own step of `python3 tasks.py test`, after the unit tests and nbval.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,8 @@ from .lab import (
     run_all_cells,
     shut_down_kernels,
     slider_handles,
+    wait_for_figure,
+    wait_for_new_figure,
 )
 
 NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -36,25 +37,6 @@ def page(browser):
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
     yield page
     context.close()
-
-
-def wait_for_new_figure(page, root, before: list[str], timeout_s: float = 60) -> float:
-    """Seconds until what the widget draws differs from `before`; fails after timeout_s."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout_s:
-        if figure_state(root) != before:
-            return time.monotonic() - start
-        page.wait_for_timeout(50)
-    pytest.fail(f"the figure did not change within {timeout_s} s of moving the slider")
-
-
-def wait_for_figure(page, root, expected: list[str], timeout_s: float = 60) -> None:
-    """Wait until the widget draws `expected` again (after a slider went back); fail after timeout_s."""
-    start = time.monotonic()
-    while figure_state(root) != expected:
-        if time.monotonic() - start > timeout_s:
-            pytest.fail(f"moving the slider back did not restore the figure within {timeout_s} s")
-        page.wait_for_timeout(50)
 
 
 @pytest.mark.parametrize("name", NAMES)

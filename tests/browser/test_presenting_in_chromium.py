@@ -1,5 +1,6 @@
 """Presenting: the presenter setting enlarges widget text in JupyterLab, notebooks open as
-jupyterlab-rise slides, and the static site opens offline. Screenshots go to build/screenshots/presenting/.
+jupyterlab-rise slides that load nothing from the web, widgets draw and redraw inside the slides,
+and the static site opens offline. Screenshots go to build/screenshots/presenting/.
 """
 
 from __future__ import annotations
@@ -10,7 +11,18 @@ import sys
 
 import pytest
 
-from .lab import NOTEBOOKS, ROOT, WIDGET_ROOTS, Lab, open_notebook, run_all_cells, shut_down_kernels
+from .lab import (
+    NOTEBOOKS,
+    ROOT,
+    WIDGET_ROOTS,
+    Lab,
+    figure_state,
+    open_notebook,
+    run_all_cells,
+    shut_down_kernels,
+    slider_handles,
+    wait_for_new_figure,
+)
 
 NOTEBOOK = "04_next_token_probabilities.ipynb"      # short (~15 s) and has a slider widget
 
@@ -52,11 +64,33 @@ def test_presenter_setting_enlarges_widget_text(page, lab, presenter_lab, screen
     assert sizes["presenter"] == pytest.approx(13 * 1.4, abs=0.6)
 
 
-def test_a_notebook_opens_as_rise_slides(page, lab, screenshots):
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{lab.base}/rise/{NOTEBOOK}?token={lab.token}")
+# Shown now: on the current slide (reveal.js marks it "present") and, inside a fragment, revealed.
+ON_SCREEN = """e => e.closest('section').classList.contains('present')
+  && (!e.closest('.fragment') || e.closest('.fragment').classList.contains('visible'))"""
+
+
+def drag_by(page, handle, dx: float) -> None:
+    """Drag a slider's handle `dx` pixels to the right with the mouse."""
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=5)
+    page.mouse.up()
+
+
+def open_slides(page, lab, name: str) -> dict:
+    """Open a notebook as slides; returns lists that fill with page errors and requests off localhost."""
+    seen = {"errors": [], "remote": []}
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on("request", lambda r: r.url.startswith(lab.base) or seen["remote"].append(r.url))
+    page.goto(f"{lab.base}/rise/{name}?token={lab.token}")
     page.wait_for_selector(".reveal .slides section", timeout=120_000)
+    return seen
+
+
+def test_a_notebook_opens_as_rise_slides(page, lab, screenshots):
+    seen = open_slides(page, lab, NOTEBOOK)
     page.wait_for_timeout(2000)
     slides = page.locator(".reveal .slides > section").count()
     assert slides > 5
@@ -65,8 +99,46 @@ def test_a_notebook_opens_as_rise_slides(page, lab, screenshots):
     page.wait_for_timeout(1000)
     page.screenshot(path=screenshots / "presenting" / "rise-second-slide.png")
     assert re.search(r"#/1", page.url) or page.locator(".reveal .slides > section.present").count() == 1
-    assert errors == []
+    assert seen["errors"] == []
+    assert seen["remote"] == []             # the notebook's "white" theme: no web fonts
     shut_down_kernels(lab)
+
+
+def test_widgets_draw_and_redraw_in_rise_slides(page, lab, screenshots):
+    # Needs lesson_utils' slides extension (lesson_utils/slides.py): without it the widget manager
+    # does not load in the slides and the widget shows as text.
+    seen = open_slides(page, lab, NOTEBOOK)
+    try:
+        page.wait_for_timeout(2000)
+        page.locator(".jp-Cell").first.click()
+        page.keyboard.press("Escape")
+        for _ in range(page.locator(".jp-Cell").count()):       # run every cell, as a presenter would
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_timeout(200)
+        root = page.locator(WIDGET_ROOTS).first
+        root.wait_for(state="attached", timeout=180_000)
+        page.wait_for_selector('.jp-Toolbar :text("Kernel status: Idle")', state="attached", timeout=300_000)
+        assert page.get_by_text("Error displaying widget").count() == 0
+        page.keyboard.press("Home")                             # back to the first slide, then to the widget
+        for _ in range(200):
+            if root.evaluate(ON_SCREEN):
+                break
+            page.keyboard.press("PageDown")                     # next step: slide, sub-slide or fragment
+            page.wait_for_timeout(150)
+        assert root.evaluate(ON_SCREEN), "no slide shows the widget"
+        page.wait_for_timeout(1000)
+        page.screenshot(path=screenshots / "presenting" / "rise-widget.png")
+        before = figure_state(root)
+        assert any(before), "the widget draws nothing"
+        # With the mouse, as a presenter would: in the slides, arrow keys turn the page.
+        handle = slider_handles(root).first
+        drag_by(page, handle, 40)
+        wait_for_new_figure(page, root, before)
+        page.screenshot(path=screenshots / "presenting" / "rise-widget-slider-moved.png")
+        assert root.evaluate(ON_SCREEN), "moving the slider left the slide"
+        assert seen["errors"] == []
+    finally:
+        shut_down_kernels(lab)
 
 
 def test_static_site_opens_offline(page, tmp_path, screenshots):
