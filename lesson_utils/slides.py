@@ -19,7 +19,6 @@ from pathlib import Path
 NAME = "lesson-rise-widgets"
 SOURCE = Path(__file__).resolve().parents[1] / "labextensions" / NAME
 FILES = ("package.json", "static/remoteEntry.js")
-INSTALL_COMMAND = "python -m lesson_utils install-slides-extension"
 
 
 def installed_folder(prefix: str | Path | None = None) -> Path:

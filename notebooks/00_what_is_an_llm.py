@@ -3,6 +3,7 @@
 #   jupytext:
 #     cell_metadata_filter: slideshow,tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: rise
 #     text_representation:
 #       extension: .py
 #       format_name: percent

@@ -3,6 +3,7 @@
 #   jupytext:
 #     cell_metadata_filter: slideshow,tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: rise
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -589,8 +590,11 @@ print(f"so one window holds about {window / corpus_tokens * len(corpus.split()):
 # What happens if you send more? Some libraries silently cut the text, and the model then answers
 # about something you did not see it read. Ours refuses, and says what to do:
 
-# %% slideshow={"slide_type": "fragment"} tags=["raises-exception"]
-lm.chat("Summarise these stories:\n\n" + corpus)
+# %% slideshow={"slide_type": "fragment"}
+try:
+    lm.chat("Summarise these stories:\n\n" + corpus)
+except ValueError as error:
+    print(f"ValueError: {error}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A chat application cannot refuse to go on when a conversation grows long. What most of them do

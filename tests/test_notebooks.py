@@ -25,6 +25,8 @@ LEAKS = re.compile(r"/work/|/root/|/home/|/Users/|C:\\\\|0x[0-9a-f]{8,}")
 def _text_of(output) -> str:
     if output.output_type == "stream":
         return output.text
+    if output.output_type == "error":                  # its traceback names the files it went through
+        return "\n".join([output.evalue, *output.traceback])
     return "".join(str(v) for k, v in output.get("data", {}).items() if k.startswith("text/"))
 
 
@@ -57,6 +59,8 @@ def test_slides_use_a_theme_without_web_fonts(path):
     # jupyterlab-rise's default theme ("simple") fetches its fonts from fonts.googleapis.com;
     # "white" uses a font shipped with the extension, so the slides load nothing from the web.
     assert nbformat.read(path, as_version=4).metadata.get("rise", {}).get("theme") == "white"
+    # The .py twin keeps it too (notebook_metadata_filter), so a notebook rebuilt from it keeps it.
+    assert jupytext.read(path.with_suffix(".py")).metadata.get("rise", {}).get("theme") == "white"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
