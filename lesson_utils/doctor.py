@@ -187,6 +187,9 @@ def check_torch() -> list[Check]:
 def check_slides_extension(prefix=None) -> list[Check]:
     """The extension that lets widgets draw in jupyterlab-rise slides (lesson_utils/slides.py)."""
     from . import slides
+    if not slides.has_source():
+        return [Check("slides extension", False, f"{slides.SOURCE} is missing, so widgets will not draw "
+                      "in RISE slides", pip_command("install", "--no-deps", "-e", str(REPO_ROOT)))]
     if slides.is_installed(prefix):
         return [Check("slides extension", True, str(slides.installed_folder(prefix)), "")]
     fix = shell_command([sys.executable, "-m", "lesson_utils", "install-slides-extension"])

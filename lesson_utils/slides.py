@@ -21,6 +21,11 @@ SOURCE = Path(__file__).resolve().parents[1] / "labextensions" / NAME
 FILES = ("package.json", "static/remoteEntry.js")
 
 
+def has_source() -> bool:
+    """Is the extension beside lesson_utils (an editable install from the repository)?"""
+    return all((SOURCE / f).is_file() for f in FILES)
+
+
 def installed_folder(prefix: str | Path | None = None) -> Path:
     """Where JupyterLab looks for the extension in the environment at `prefix` (default: this one)."""
     return Path(sys.prefix if prefix is None else prefix) / "share" / "jupyter" / "labextensions" / NAME
@@ -29,15 +34,17 @@ def installed_folder(prefix: str | Path | None = None) -> Path:
 def is_installed(prefix: str | Path | None = None) -> bool:
     """True if every file of the extension is in place and the same as in the repository."""
     folder = installed_folder(prefix)
-    return all((folder / f).is_file() and filecmp.cmp(SOURCE / f, folder / f, shallow=False) for f in FILES)
+    try:
+        return all(filecmp.cmp(SOURCE / f, folder / f, shallow=False) for f in FILES)
+    except OSError:                 # a file missing on either side
+        return False
 
 
 def install(prefix: str | Path | None = None) -> Path:
     """Copy the extension into the environment at `prefix` (default: this one); return its folder."""
-    missing = [f for f in FILES if not (SOURCE / f).is_file()]
-    if missing:
-        raise FileNotFoundError(f"{SOURCE} lacks {', '.join(missing)}: lesson_utils must be installed from "
-                                "the repository with `pip install --no-deps -e .`")
+    if not has_source():
+        raise FileNotFoundError(f"{SOURCE} is missing: install lesson_utils from the repository "
+                                "with `pip install --no-deps -e .`")
     folder = installed_folder(prefix)
     for f in FILES:
         (folder / f).parent.mkdir(parents=True, exist_ok=True)

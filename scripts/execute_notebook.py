@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+from jupytext.combine import combine_inputs_with_outputs
 from nbclient import NotebookClient
 
 
@@ -22,6 +23,8 @@ def execute(path: Path, timeout: int = 600) -> float:
     twin = path.with_suffix(".py")
     if twin.exists() and (not path.exists() or twin.stat().st_mtime > path.stat().st_mtime):
         nb = jupytext.read(twin)
+        if path.exists():       # keep the cells' ids, so the diff shows only what changed
+            nb = combine_inputs_with_outputs(nb, nbformat.read(path, as_version=4), fmt="py:percent")
         print(f"{path.name}: rebuilt from {twin.name}")
     else:
         nb = nbformat.read(path, as_version=4)

@@ -105,8 +105,8 @@ def test_student_copy_drops_solutions_and_check_outputs(tmp_path):
                 assert cell.outputs == []
     assert (tmp_path / "lesson_utils" / "model.py").exists()
     # tasks.py setup installs the slides extension from the copy, so its files must be there.
-    from tasks import SLIDES_EXTENSION
-    assert all((tmp_path / name).is_file() for name in SLIDES_EXTENSION)
+    from lesson_utils import slides
+    assert all((tmp_path / slides.SOURCE.relative_to(ROOT) / name).is_file() for name in slides.FILES)
 
 
 def test_student_notebook_keeps_other_cells():

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from lesson_utils import slides
+
 from .lab import (
     NOTEBOOKS,
     ROOT,
@@ -96,25 +98,28 @@ def open_slides(page, lab, name: str) -> dict:
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_opens_as_rise_slides(page, lab, screenshots, name):
     seen = open_slides(page, lab, name)
-    page.wait_for_timeout(2000)
-    slides = page.locator(".reveal .slides > section").count()
-    assert slides > 5
-    stem = Path(name).stem[:2]
-    page.screenshot(path=screenshots / "presenting" / f"rise-{stem}-first-slide.png")
-    page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(1000)
-    page.screenshot(path=screenshots / "presenting" / f"rise-{stem}-second-slide.png")
-    assert re.search(r"#/1", page.url) or page.locator(".reveal .slides > section.present").count() == 1
-    assert seen["errors"] == []
-    assert seen["remote"] == []             # the notebook's "white" theme: no web fonts
-    # e.g. a file path in a saved output, which the slides try to open as a link
-    assert seen["failed"] == []
-    shut_down_kernels(lab)
+    try:
+        page.wait_for_timeout(2000)
+        assert page.locator(".reveal .slides > section").count() > 5
+        stem = Path(name).stem[:2]
+        page.screenshot(path=screenshots / "presenting" / f"rise-{stem}-first-slide.png")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(1000)
+        page.screenshot(path=screenshots / "presenting" / f"rise-{stem}-second-slide.png")
+        assert re.search(r"#/1", page.url) or page.locator(".reveal .slides > section.present").count() == 1
+        assert seen["errors"] == []
+        assert seen["remote"] == []             # the notebook's "white" theme: no web fonts
+        # e.g. a file path in a saved output, which the slides try to open as a link
+        assert seen["failed"] == []
+    finally:
+        shut_down_kernels(lab)
 
 
 def test_widgets_draw_and_redraw_in_rise_slides(page, lab, screenshots):
     # Needs lesson_utils' slides extension (lesson_utils/slides.py): without it the widget manager
     # does not load in the slides and the widget shows as text.
+    assert slides.is_installed(), f"the slides extension is missing or old: run {sys.executable} -m " \
+                                  "lesson_utils install-slides-extension"
     seen = open_slides(page, lab, NOTEBOOK)
     try:
         page.wait_for_timeout(2000)

@@ -19,10 +19,20 @@
   const CONSOLE = "@jupyterlab/console";
   const CONSOLE_VERSION = "4.6.6";          // satisfies the widget manager's "^4.6.2"
 
-  function newestVersion(entries) {
-    const versions = Object.keys(entries).map(v => v.split(".").map(Number));
-    versions.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
-    return entries[versions[versions.length - 1].join(".")];
+  // Of the copies of a shared package, the one the page already uses, else the newest
+  // (numbers compared as numbers: 2.10.2 is newer than 2.9.0).
+  function chooseCopy(entries) {
+    const versions = Object.keys(entries);
+    const loaded = versions.find(v => entries[v].loaded);
+    if (loaded) {
+      return entries[loaded];
+    }
+    const parts = v => v.split(/[.+-]/).slice(0, 3).map(x => parseInt(x, 10) || 0);
+    const older = (a, b) => {
+      const [x, y] = [parts(a), parts(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    };
+    return entries[versions.sort(older)[versions.length - 1]];
   }
 
   window._JUPYTERLAB = window._JUPYTERLAB || {};
@@ -36,7 +46,7 @@
           from: NAME,
           eager: false,
           async get() {
-            const coreutils = (await newestVersion(shared["@lumino/coreutils"]).get())();
+            const coreutils = (await chooseCopy(shared["@lumino/coreutils"]).get())();
             const IConsoleTracker = new coreutils.Token("@jupyterlab/console:IConsoleTracker");
             return () => ({ IConsoleTracker });
           }
