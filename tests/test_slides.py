@@ -46,11 +46,13 @@ def test_doctor_names_the_command_that_installs_it(tmp_path):
     assert present.ok and str(tmp_path) in present.detail
 
 
-def test_cli_installs_into_the_running_environment(tmp_path, monkeypatch, capsys):
+def test_cli_installs_into_the_running_environment_once(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "prefix", str(tmp_path))
     assert cli.main(["install-slides-extension"]) == 0
     assert slides.is_installed(tmp_path)
     assert "restart JupyterLab" in capsys.readouterr().out
+    assert cli.main(["install-slides-extension"]) == 0          # a second run has nothing to copy
+    assert "up to date" in capsys.readouterr().out
 
 
 def test_set_up_copies_the_extension_even_when_the_packages_are_installed(monkeypatch, tmp_path):
@@ -64,13 +66,6 @@ def test_set_up_copies_the_extension_even_when_the_packages_are_installed(monkey
     monkeypatch.setattr(tasks, "run", lambda args, **kw: commands.append(" ".join(map(str, args[1:]))))
     tasks.setup()
     assert commands == ["-m lesson_utils install-slides-extension"]
-
-
-def test_cli_says_when_the_copy_is_already_current(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sys, "prefix", str(tmp_path))
-    slides.install(tmp_path)
-    assert cli.main(["install-slides-extension"]) == 0
-    assert "up to date" in capsys.readouterr().out
 
 
 def test_without_the_repository_the_doctor_says_how_to_install_it(tmp_path, monkeypatch):
