@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 
@@ -10,18 +11,25 @@ import torch
 
 from . import viz
 
+THREADS_VARIABLE = "LESSON_THREADS"
 
-def setup(seed: int = 0, threads: int = 2, device=None, presenter: bool | None = None) -> torch.device:
+
+def setup(seed: int = 0, threads: int | None = None, device=None,
+          presenter: bool | None = None) -> torch.device:
     """Make the notebook repeatable and say where it runs.
 
     seed:     fixes Python's, NumPy's and PyTorch's random numbers, so two runs print the same.
-    threads:  CPU threads for PyTorch (2 matches the machines the series is tested on).
+    threads:  CPU threads for PyTorch; by default 2 (the machines the series is tested on), or the
+              environment variable LESSON_THREADS. CI runs the notebooks a second time with 1 thread
+              to catch outputs that depend on how many threads share a sum.
     device:   "cpu" or "cuda"; by default CUDA when a GPU is present.
     presenter: larger text in plots and widgets for a projector; by default on when the
               environment variable LESSON_PRESENTER is set (to anything but 0).
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be a whole number, got {seed!r}")
+    if threads is None:
+        threads = threads_from_environment()
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a whole number >= 1, got {threads!r}")
     random.seed(seed)
@@ -37,6 +45,17 @@ def setup(seed: int = 0, threads: int = 2, device=None, presenter: bool | None =
     print(f"Python {sys.version.split()[0]} · PyTorch {torch.__version__} · "
           f"{threads} CPU threads · seed {seed} · running on {describe_device(chosen)}")
     return chosen
+
+
+def threads_from_environment(default: int = 2) -> int:
+    """The thread count LESSON_THREADS asks for, else `default`; a bad value says what to set."""
+    text = os.environ.get(THREADS_VARIABLE, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{THREADS_VARIABLE}={text!r}: set it to a whole number of threads >= 1, "
+                         "or unset it")
+    return int(text)
 
 
 def _inline_figures() -> None:

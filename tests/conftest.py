@@ -52,6 +52,40 @@ def ref_model():
 
 
 @pytest.fixture(scope="session")
+def smollm2_reference():
+    """SmolLM2's real tokenizer pipeline, built with Hugging Face's `tokenizers` straight from the
+    GGUF file's vocabulary and merges: each numeric character cut out on its own
+    (Digits(individual_digits=True)), then GPT-2's byte-level pattern, then byte-pair merges.
+
+    That is what the file's `tokenizer.ggml.pre = smollm` names (SmolLM2's tokenizer.json has the
+    same two pre-tokenizers). transformers' GGUF loader ignores that field and uses GPT-2's pattern
+    alone, which keeps a space in front of a numeral (" ½" stays one piece), so it is not the
+    reference for tokenization."""
+    pytest.importorskip("tokenizers")
+    from gguf import GGUFReader
+    from tokenizers import AddedToken, Tokenizer, decoders, models
+    from tokenizers import pre_tokenizers as pre
+
+    reader = GGUFReader(str(find_model_file()))
+
+    def strings(key):
+        field = reader.fields[key]
+        return [bytes(field.parts[i]).decode("utf-8") for i in field.data]
+
+    assert strings("tokenizer.ggml.pre") == ["smollm"], "the file names another pre-tokenizer"
+    tokens = strings("tokenizer.ggml.tokens")
+    kinds = reader.fields["tokenizer.ggml.token_type"]
+    control = [t for t, i in zip(tokens, kinds.data, strict=True) if int(kinds.parts[i][0]) == 3]
+    merges = [tuple(m.split(" ")) for m in strings("tokenizer.ggml.merges")]
+    reference = Tokenizer(models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=merges))
+    reference.pre_tokenizer = pre.Sequence([pre.Digits(individual_digits=True),
+                                            pre.ByteLevel(add_prefix_space=False, use_regex=True)])
+    reference.decoder = decoders.ByteLevel()
+    reference.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in control])
+    return reference
+
+
+@pytest.fixture(scope="session")
 def ref_tokenizer():
     transformers = pytest.importorskip("transformers")
     path = find_model_file()

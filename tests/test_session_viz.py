@@ -24,6 +24,20 @@ def test_setup_rejects_bad_arguments():
         setup(seed="1")
 
 
+def test_thread_count_comes_from_the_environment_when_not_given(monkeypatch):
+    monkeypatch.setenv("LESSON_THREADS", "1")
+    try:
+        setup(seed=0)
+        assert torch.get_num_threads() == 1
+        setup(seed=0, threads=2)                    # an explicit argument wins
+        assert torch.get_num_threads() == 2
+        monkeypatch.setenv("LESSON_THREADS", "two")
+        with pytest.raises(ValueError, match="LESSON_THREADS='two'.*whole number"):
+            setup(seed=0)
+    finally:
+        torch.set_num_threads(2)
+
+
 def test_presenter_style_is_larger():
     viz.use_style(presenter=False)
     normal = matplotlib.rcParams["font.size"]
