@@ -187,26 +187,62 @@ def test(args: list[str]) -> int:
     # The tests; with a -k filter (ARGS) it is fine for them to select nothing.
     steps.append(("tests", [python, "-m", "pytest", "tests", f"--ignore={BROWSER_TESTS}", *args],
                   (0, PYTEST_NO_TESTS) if args else (0,)))
-    if (ROOT / "notebooks").is_dir():
-        # Each notebook runs from top to bottom and its saved outputs must come out again.
-        # A notebooks/ folder without notebooks yet collects nothing (exit code 5): fine.
-        steps.append(("notebooks", [python, "-m", "pytest", "--nbval", "--nbval-current-env", "notebooks",
-                                    *args], (0, PYTEST_NO_TESTS)))
-    # JupyterLab in Debian's Chromium: every notebook run by clicking, every widget drawn, sliders
-    # moved. Skipped (with a note) where no Chromium is installed, except under CI.
-    steps.append(("browser", [python, "-m", "pytest", BROWSER_TESTS, "-rs", *args], (0, PYTEST_NO_TESTS)))
     for name, command, ok_codes in steps:
-        try:
-            if run(command, env=env, ok_codes=ok_codes) == PYTEST_NO_TESTS:
-                say(f"==> {name}: no tests collected")
-        except StepFailed as e:
-            say(f"==> FAILED: {e}")
-            failed.append(name)
+        failed += run_step(name, command, env, ok_codes)
+    # Then every notebook runs twice, both runs at once, each on one thread of its own, and each
+    # compares the outputs with the saved ones. nbval: this machine's own CPU code path. The browser
+    # tests (JupyterLab in Debian's Chromium: cells run by clicking, every widget drawn, sliders
+    # moved): the second code path of scripts/compare_outputs.py, so that an output that another CPU
+    # or thread count would print differently fails here too, on the machine that saved it.
+    # A notebooks/ folder without notebooks collects nothing (exit code 5): fine. Without Chromium
+    # the browser tests skip (with a note), except under CI.
+    together = [("browser", [python, "-m", "pytest", BROWSER_TESTS, "-rs", *args], (0, PYTEST_NO_TESTS))]
+    if (ROOT / "notebooks").is_dir():
+        together.insert(0, ("notebooks", [python, "-m", "pytest", "--nbval", "--nbval-current-env",
+                                          "notebooks", *args], (0, PYTEST_NO_TESTS)))
+    failed += run_together(together, dict(env, LESSON_THREADS="1"))
     if failed:
         say(f"\n==> failed: {', '.join(failed)}")
         return 1
     say("\n==> all checks passed")
     return 0
+
+
+def run_step(name: str, command, env, ok_codes) -> list[str]:
+    """Run one step; return [name] if it failed, else []."""
+    try:
+        if run(command, env=env, ok_codes=ok_codes) == PYTEST_NO_TESTS:
+            say(f"==> {name}: no tests collected")
+    except StepFailed as e:
+        say(f"==> FAILED: {e}")
+        return [name]
+    return []
+
+
+def run_together(steps, env) -> list[str]:
+    """Start every step at once, each writing to a log in build/logs/; print each log in full when its
+    step ends, in order. Returns the names of the steps that failed."""
+    logs = ROOT / "build" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    running = []
+    for name, command, ok_codes in steps:
+        say(f"\n==> {shown(command)}   (at the same time as the other steps; output: build/logs/{name}.log)")
+        log = open(logs / f"{name}.log", "wb")
+        running.append((name, command, ok_codes, log,
+                        subprocess.Popen([str(a) for a in command], cwd=ROOT, env=env, stdout=log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)))
+    failed = []
+    for name, command, ok_codes, log, process in running:
+        code = process.wait()
+        log.close()
+        say(f"\n==> {name}: {shown(command)}")
+        sys.stdout.write((logs / f"{name}.log").read_text(encoding="utf-8", errors="replace"))
+        if code == PYTEST_NO_TESTS and code in ok_codes:
+            say(f"==> {name}: no tests collected")
+        elif code not in ok_codes:
+            say(f"==> FAILED: `{shown(command)}` failed with exit code {code}")
+            failed.append(name)
+    return failed
 
 
 def doctor(args: list[str]) -> int:

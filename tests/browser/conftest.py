@@ -7,11 +7,15 @@ and a missing browser must fail rather than pass silently.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-from .lab import INSTALL_HINT, Lab, find_chromium, launch_chromium
+from .lab import INSTALL_HINT, ROOT, Lab, find_chromium, launch_chromium
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from compare_outputs import SECOND_CODE_PATH  # noqa: E402
 
 SCREENSHOTS = Path(os.environ.get("LESSON_SCREENSHOTS", Path(__file__).resolve().parents[2] / "build" /
                                   "screenshots"))
@@ -50,7 +54,10 @@ def browser(playwright_api, chromium_path):
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, chromium_path):
-    server = Lab(tmp_path_factory.mktemp("lab")).start()
+    """JupyterLab whose kernels run on the second CPU code path (scripts/compare_outputs.py), so
+    that the browser run of each notebook, compared with the saved outputs, also shows any output
+    that another CPU or thread count would print differently."""
+    server = Lab(tmp_path_factory.mktemp("lab"), env=SECOND_CODE_PATH).start()
     yield server
     server.stop()
 

@@ -74,6 +74,9 @@ class Lab:
              f"--port={self.port}", "--ip=127.0.0.1", f"--IdentityProvider.token={self.token}",
              f"--ServerApp.root_dir={copy}", f"--LabApp.user_settings_dir={settings}",
              f"--LabApp.workspaces_dir={self.workdir / 'workspaces'}",
+             # Kernels talk over Unix sockets, not TCP ports: nbval starts its own kernels at the
+             # same time (tasks.py test), and two programs picking free ports at once can collide.
+             *(["--KernelManager.transport=ipc"] if os.name == "posix" else []),
              *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
             cwd=self.workdir, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
@@ -150,6 +153,21 @@ def run_all_cells(page, timeout_ms: int) -> dict:
                            timeout=timeout_ms, polling=1000)
     page.wait_for_selector('.jp-StatusBar-TextItem:has-text("| Idle")', timeout=timeout_ms)
     return page.evaluate(_MODEL_SUMMARY)
+
+
+def save_and_read(page, lab: Lab, name: str, timeout_s: float = 60):
+    """Save the open notebook (File > Save) and read the server's copy back, outputs and all."""
+    import nbformat
+    path = lab.workdir / "notebooks" / name
+    before = path.stat().st_mtime_ns
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    deadline = time.monotonic() + timeout_s
+    while path.stat().st_mtime_ns == before:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} was not saved within {timeout_s} s")
+        page.wait_for_timeout(200)
+    page.wait_for_timeout(500)              # the write has begun; let it finish
+    return nbformat.read(path, as_version=4)
 
 
 def shut_down_kernels(lab: Lab) -> None:

@@ -1,29 +1,38 @@
-"""Every notebook in JupyterLab, in a real browser: all cells run, every widget renders,
-and a slider redraws its figure. Screenshots land in build/screenshots/ (or $LESSON_SCREENSHOTS).
+"""Every notebook in JupyterLab, in a real browser: all cells run, their outputs are the saved
+ones, every widget renders, and a slider redraws its figure. Screenshots land in build/screenshots/
+(or $LESSON_SCREENSHOTS).
 
-Slow (each notebook runs from top to bottom, ~10 minutes in all on 2 cores), so it runs in its
-own step of `python3 tasks.py test`, after the unit tests and nbval.
+The kernels run on the second CPU code path (scripts/compare_outputs.py: PyTorch's plain kernels,
+one thread), so this run is also the check that no saved output depends on the CPU: nbval runs the
+notebooks on the machine's own code path at the same time (`python3 tasks.py test`).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from .lab import (
     NOTEBOOKS,
     OPPOSITE,
+    ROOT,
     WIDGET_ROOTS,
     figure_state,
     nudge_slider,
     open_notebook,
     run_all_cells,
+    save_and_read,
     shut_down_kernels,
     slider_handles,
     wait_for_figure,
     wait_for_new_figure,
 )
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from compare_outputs import differences  # noqa: E402
 
 NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 RUN_TIMEOUT_MS = 600_000            # twice the longest notebook budget (240 s), plus the browser
@@ -50,6 +59,7 @@ def test_notebook_runs_and_its_widgets_render(page, lab, name, screenshots: Path
         summary = run_all_cells(page, RUN_TIMEOUT_MS)
         assert summary["executed"] == summary["code"] > 0
         assert summary["errors"] == [], f"cells raised {summary['errors']}"
+        changed = differences(nbformat.read(NOTEBOOKS / name, as_version=4), save_and_read(page, lab, name))
 
         page.screenshot(path=shots / "top.png")
         roots = page.locator(WIDGET_ROOTS)
@@ -77,5 +87,11 @@ def test_notebook_runs_and_its_widgets_render(page, lab, name, screenshots: Path
                 nudge_slider(handle, OPPOSITE[key])
                 wait_for_figure(page, root, before)
         assert not [e for e in page.console_errors if "widget" in e.lower()], page.console_errors
+        assert not changed, (
+            f"{len(changed)} cells of {name} print something else on the second CPU code path than the "
+            "saved outputs: print what holds on every machine (a bound, fewer digits; a trained model's "
+            "samples under # NBVAL_IGNORE_OUTPUT, with an assert of what the prose claims). Reproduce "
+            f"with: python scripts/compare_outputs.py notebooks/{name}\n\n"
+            + "\n\n".join(map(str, changed)))
     finally:
         shut_down_kernels(lab)
