@@ -22,6 +22,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 MIN_PYTHON = (3, 11)
@@ -181,26 +182,28 @@ def lab(args: list[str]) -> int:
 def test(args: list[str]) -> int:
     python = setup(dev=True)
     env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
-    failed = []
     lint = [p for p in LINT_PATHS if (ROOT / p).exists()]
-    steps = [("ruff", [python, "-m", "ruff", "check", *lint], (0,))]
-    # The tests; with a -k filter (ARGS) it is fine for them to select nothing.
-    steps.append(("tests", [python, "-m", "pytest", "tests", f"--ignore={BROWSER_TESTS}", *args],
-                  (0, PYTEST_NO_TESTS) if args else (0,)))
-    for name, command, ok_codes in steps:
-        failed += run_step(name, command, env, ok_codes)
-    # Then every notebook runs twice, both runs at once, each on one thread of its own, and each
-    # compares the outputs with the saved ones. nbval: this machine's own CPU code path. The browser
-    # tests (JupyterLab in Debian's Chromium: cells run by clicking, every widget drawn, sliders
-    # moved): the second code path of scripts/compare_outputs.py, so that an output that another CPU
-    # or thread count would print differently fails here too, on the machine that saved it.
-    # A notebooks/ folder without notebooks collects nothing (exit code 5): fine. Without Chromium
-    # the browser tests skip (with a note), except under CI.
-    together = [("browser", [python, "-m", "pytest", BROWSER_TESTS, "-rs", *args], (0, PYTEST_NO_TESTS))]
-    if (ROOT / "notebooks").is_dir():
-        together.insert(0, ("notebooks", [python, "-m", "pytest", "--nbval", "--nbval-current-env",
-                                          "notebooks", *args], (0, PYTEST_NO_TESTS)))
-    failed += run_together(together, dict(env, LESSON_THREADS="1"))
+    failed = run_step("ruff", [python, "-m", "ruff", "check", *lint], env, (0,))
+    # Then three long steps, on as many cores as the machine has (two at a time on two cores), each
+    # on one thread of its own: one thread per step uses the cores better than steps taking turns
+    # with two threads each, and two threads of one step never wait for a core that another holds.
+    # - tests: the unit tests; with a -k filter (ARGS) it is fine for them to select nothing.
+    # - notebooks: every notebook top to bottom with nbval, on this machine's own CPU code path,
+    #   outputs compared with the saved ones. No notebooks collected (exit code 5) is fine.
+    # - browser: JupyterLab in Debian's Chromium (cells run by clicking, every widget drawn, sliders
+    #   moved; skipped without Chromium, except under CI), its kernels on the second code path of
+    #   scripts/compare_outputs.py with outputs compared too: an output that another CPU or thread
+    #   count would print differently fails here, even on the machine that saved it.
+    steps = {"tests": ([python, "-m", "pytest", "tests", f"--ignore={BROWSER_TESTS}", *args],
+                       (0, PYTEST_NO_TESTS) if args else (0,)),
+             "notebooks": ([python, "-m", "pytest", "--nbval", "--nbval-current-env", "notebooks", *args],
+                           (0, PYTEST_NO_TESTS)),
+             "browser": ([python, "-m", "pytest", BROWSER_TESTS, "-rs", *args], (0, PYTEST_NO_TESTS))}
+    if not (ROOT / "notebooks").is_dir():
+        del steps["notebooks"]
+    start_order = [name for name in ("browser", "tests", "notebooks") if name in steps]   # longest first
+    workers = max(2, os.cpu_count() or 2)
+    failed += run_together(steps, start_order, dict(env, LESSON_THREADS="1"), workers)
     if failed:
         say(f"\n==> failed: {', '.join(failed)}")
         return 1
@@ -219,23 +222,33 @@ def run_step(name: str, command, env, ok_codes) -> list[str]:
     return []
 
 
-def run_together(steps, env) -> list[str]:
-    """Start every step at once, each writing to a log in build/logs/; print each log in full when its
-    step ends, in order. Returns the names of the steps that failed."""
+def run_together(steps: dict, start_order: list[str], env, workers: int) -> list[str]:
+    """Run the steps, at most `workers` at a time, starting them in `start_order`; each writes to
+    build/logs/NAME.log. When all have ended, print each log in the order of `steps`, with how long
+    its step took. Returns the names of the steps that failed."""
     logs = ROOT / "build" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    running = []
-    for name, command, ok_codes in steps:
-        say(f"\n==> {shown(command)}   (at the same time as the other steps; output: build/logs/{name}.log)")
-        log = open(logs / f"{name}.log", "wb")
-        running.append((name, command, ok_codes, log,
-                        subprocess.Popen([str(a) for a in command], cwd=ROOT, env=env, stdout=log,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)))
+    waiting, running, ended = list(start_order), {}, {}
+    while waiting or running:
+        while waiting and len(running) < workers:
+            name = waiting.pop(0)
+            command = steps[name][0]
+            say(f"\n==> started {name}: {shown(command)}   (output: build/logs/{name}.log)")
+            log = open(logs / f"{name}.log", "wb")
+            process = subprocess.Popen([str(a) for a in command], cwd=ROOT, env=env, stdout=log,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            running[name] = (process, log, time.monotonic())
+        time.sleep(0.5)
+        for name, (process, log, began) in list(running.items()):
+            if process.poll() is not None:
+                log.close()
+                ended[name] = (process.returncode, time.monotonic() - began)
+                del running[name]
+                say(f"==> {name} ended after {ended[name][1]:.0f} s")
     failed = []
-    for name, command, ok_codes, log, process in running:
-        code = process.wait()
-        log.close()
-        say(f"\n==> {name}: {shown(command)}")
+    for name, (command, ok_codes) in steps.items():
+        code, seconds = ended[name]
+        say(f"\n==> {name}: {shown(command)}   ({seconds:.0f} s)")
         sys.stdout.write((logs / f"{name}.log").read_text(encoding="utf-8", errors="replace"))
         if code == PYTEST_NO_TESTS and code in ok_codes:
             say(f"==> {name}: no tests collected")

@@ -209,11 +209,14 @@ def machine_info() -> dict:
     return info
 
 
-def quick_args(doc: str, quick_help: str = "a smoke run: smaller and fewer measurements"):
-    """The --quick flag every benchmark takes; a quick run waits at most 10 s for a quiet machine."""
+def quick_args(doc: str, quick_help: str = "a smoke run: smaller and fewer measurements", more=None):
+    """The --quick flag every benchmark takes; a quick run waits at most 10 s for a quiet machine.
+    `more(parser)`, if given, adds a benchmark's own flags."""
     import argparse
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=quick_help)
+    if more:
+        more(parser)
     args = parser.parse_args()
     if args.quick:
         WAIT["max_s"] = 10.0

@@ -1,12 +1,14 @@
 """Each notebook's run time from top to bottom and the peak memory of its kernel.
 
-    .venv/bin/python benchmarks/bench_notebooks.py [--quick]
+    .venv/bin/python benchmarks/bench_notebooks.py [--quick] [--save]
 
 Each notebook runs in a fresh child process that starts a kernel and executes every cell
 (nbclient, as nbval and scripts/execute_notebook.py do; nothing is saved). The time is the
 whole execution, kernel start included; the memory is the kernel's peak resident set size
 (ru_maxrss of the reaped kernel process), i.e. what one student's notebook needs at most.
---quick runs notebooks 03 and 04 only.
+--quick runs notebooks 03 and 04 only. --save also writes each executed notebook back, as
+scripts/execute_notebook.py does (rebuilt from its jupytext twin when that is newer), so that the
+run which saves the notebooks is also the one that measures them.
 """
 
 from __future__ import annotations
@@ -24,22 +26,29 @@ BUDGET_MB = 3 * 1024
 
 CHILD = r"""
 import json, resource, sys, time
+from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 path = sys.argv[1]
-nb = nbformat.read(path, as_version=4)
-start = time.perf_counter()
-client = NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}})
-client.execute()
-seconds = time.perf_counter() - start
+if sys.argv[3] == "save":
+    sys.path.insert(0, sys.argv[4])
+    from execute_notebook import execute
+    seconds = execute(Path(path))
+else:
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=900, kernel_name="python3",
+                   resources={"metadata": {"path": sys.argv[2]}}).execute()
+    seconds = time.perf_counter() - start
 kernel_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss     # the kernel, once reaped
 print(json.dumps({"seconds": seconds, "kernel_peak_mb": kernel_kb / 1024}))
 """
 
 
-def run_one(path) -> dict:
+def run_one(path, save: bool = False) -> dict:
     env = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path), str(path.parent)], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", CHILD, str(path), str(path.parent), "save" if save else "-",
+                           str(C.REPO / "scripts")], capture_output=True,
                           text=True, env={**os.environ, **env}, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{path.name} failed:\n{done.stderr[-2000:]}")
@@ -47,7 +56,8 @@ def run_one(path) -> dict:
 
 
 def main() -> None:
-    args = C.quick_args(__doc__, "notebooks 03 and 04 only")
+    args = C.quick_args(__doc__, "notebooks 03 and 04 only", more=lambda p: p.add_argument(
+        "--save", action="store_true", help="write each executed notebook back, as execute_notebook.py does"))
     paths = sorted((C.REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if args.quick:
         paths = [p for p in paths if p.name[:2] in ("03", "04")]
@@ -61,7 +71,7 @@ def main() -> None:
     rows = []
     for path in paths:
         C.wait_for_quiet()
-        result = run_one(path)
+        result = run_one(path, save=args.save)
         budget = BUDGET_S.get(path.name[:2], DEFAULT_BUDGET_S)
         ok = result["seconds"] <= budget and result["kernel_peak_mb"] <= BUDGET_MB
         rows.append({"notebook": path.stem, "budget_s": budget, **result})

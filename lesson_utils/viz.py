@@ -68,6 +68,28 @@ def show_text(s: str) -> str:
     return s.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
 
 
+def about(count: int) -> str:
+    """A count that sits on a float threshold, rounded so that every machine prints the same.
+
+    How many tokens it takes to cover 99% of the probability, or how many survive a top-p filter,
+    depends on the last digits of thousands of tiny probabilities, and those round differently on
+    another CPU: 605 on one machine is 604 on the next. Two significant figures hold.
+    about(605) -> 'about 600', about(4803) -> 'about 4,800', about(26) -> '26'
+    """
+    if count < 100:
+        return str(count)
+    digits = len(str(count)) - 2
+    return f"about {round(count, -digits):,}"
+
+
+def figures(x: float, n: int = 3) -> str:
+    """x to n significant figures, for a large float whose last digits differ between machines.
+
+    figures(24821.4) -> '24,800', figures(210.37) -> '210', figures(1.2345) -> '1.23'
+    """
+    return f"{float(f'{x:.{n}g}'):,g}"
+
+
 def plot_next_tokens(rows: list[dict], title: str = "Most likely next tokens", ax=None):
     """Horizontal bars of next-token probabilities; rows are {"text", "p"} dicts, most likely first."""
     if ax is None:

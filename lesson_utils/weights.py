@@ -15,6 +15,7 @@ Cache layout, one folder per GGUF file:  <cache>/smollm2-<sha256>/
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -92,12 +93,21 @@ def cache_folder(gguf_path: Path | None = None) -> Path:
 # ---------------------------------------------------------------- reading the GGUF file
 
 def _gguf_reader(path: Path):
+    """gguf's reader of the file, parsed once per process (parsing its 49,152-token vocabulary takes
+    seconds); a changed file is parsed again."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    return _parsed_gguf(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=2)
+def _parsed_gguf(path: str, mtime_ns: int, size: int):
     try:
         from gguf import GGUFReader
     except ImportError as e:
         raise ImportError("The package `gguf` is needed to read the model file. "
                           "Install it with:\n    python -m pip install -r requirements.txt") from e
-    return GGUFReader(str(path))
+    return GGUFReader(path)
 
 
 def _field(reader, key):

@@ -398,7 +398,8 @@ exercises.check_bank_layer(best_layer, sep)
 
 # %% slideshow={"slide_type": "fragment"}
 print("layer:      " + " ".join(f"{layer:5}" for layer in range(0, 31, 3)))
-print("separation: " + " ".join(f"{sep[layer]:5.2f}" for layer in range(0, 31, 3)))
+# (+ 0.0 turns a rounded -0.0, which layer 0's zero can be on some machines, into 0.0)
+print("separation: " + " ".join(f"{round(float(sep[layer]), 2) + 0.0:5.2f}" for layer in range(0, 31, 3)))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Is a separation of 1.05 a lot? A fair test: split the same twelve sentences into two groups of six
@@ -478,7 +479,7 @@ topic = torch.arange(12) // 3                 # 0 weather, 1 cooking, 2 football
 same = (topic[:, None] == topic[None, :]) & ~torch.eye(12, dtype=torch.bool)
 different = topic[:, None] != topic[None, :]
 for name, sims in [("as computed", raw), ("average subtracted", centred)]:
-    print(f"{name:19} same topic {sims[same].mean():.3f}   different topics {sims[different].mean():.3f}")
+    print(f"{name:19} same topic {sims[same].mean():.2f}   different topics {sims[different].mean():.2f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # As computed, all similarities are high (every sentence vector shares a common part), but the

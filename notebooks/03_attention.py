@@ -146,7 +146,7 @@ out = weights @ v                                    # each row: a weighted mix 
 assert out.shape == (T, D)
 print("causal mask (1 = may look):\n", causal.int())
 print("weights, rounded:\n", weights.round(decimals=3))
-print("row sums:", weights.sum(-1))
+print("row sums, rounded:", weights.sum(-1).round(decimals=4))     # 1 up to float rounding
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The first token can only look at itself (weight 1). The others spread their attention over
@@ -249,7 +249,10 @@ print("query", tuple(wq.shape), " key", tuple(wk.shape), " value", tuple(wv.shap
 T = len(ids)
 ours, our_weights = attention(attn_in, wq, wk, wv, wo, cfg.n_heads, cfg.n_kv_heads,
                               model.rope_cos[:T].cpu(), model.rope_sin[:T].cpu())
-print(f"largest difference between our output and the model's: {(ours - attn_out).abs().max():.1e}")
+largest = (ours - attn_out).abs().max()
+assert largest < 1e-5, f"our attention differs from the model's by {largest:.1e}"
+# The exact size of a rounding difference depends on the CPU, so the bound is printed, not the value.
+print("largest difference between our output and the model's: below 1e-5")
 print(f"(the outputs themselves are of size {attn_out.abs().mean():.2f} on average)")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -469,10 +472,10 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # At T = 1024 attention does nearly twice the arithmetic of the loop (1,208 against 679 million), yet
-# on one CPU thread it finishes 5 to 6 times sooner: one large operation keeps the chip busy, while
-# a loop of small steps spends much of its time on the overhead of each step. With two threads,
-# attention gets faster but the loop gets much *slower*: for every tiny step the second thread has
-# to be woken up and waited for. Step-by-step work cannot use parallel hardware, and on a GPU, with
+# it finishes several times sooner (the printed ratios; timings differ from machine to machine): one
+# large operation keeps the chip busy, while a loop of small steps spends much of its time on the
+# overhead of each step. With two threads, attention gets faster, while the loop usually does not and
+# may even get *slower*: for every tiny step the second thread has to be woken up and waited for. Step-by-step work cannot use parallel hardware, and on a GPU, with
 # thousands of arithmetic units, the gap is usually larger still (run this notebook on one to see).
 # The ratio shrinks as T grows, because attention's cost grows with T² while the loop's grows with T:
 # that is why long context windows are expensive (notebook 01). `benchmarks/bench_attention.py`
@@ -485,7 +488,7 @@ plt.show()
 #   token mixes in information from itself and earlier tokens, never later ones.
 # - SmolLM2 runs **9 heads** of 64 numbers per layer, with **3 shared key/value heads**
 #   (grouped-query attention) and rotated positions (RoPE). Your fifteen-line function matched a real
-#   layer to rounding error (1.4e-06).
+#   layer to rounding error (below 1e-5).
 # - Real heads do measurable jobs: **previous-token heads**, **attention sinks** on the first token,
 #   and **induction heads**, whose pattern is exactly the lookup needed to continue a repeated random
 #   sequence (which the model predicts 78% right the second time, 0% the first).

@@ -126,7 +126,7 @@ for k_, text in enumerate([prompt, "Once upon a time, there was a"]):
     cumulative = sorted_p.cumsum(0)
     need = {share: int((cumulative < share).sum()) + 1 for share in (0.5, 0.9, 0.99)}
     print(f"{text!r:34} top 10 hold {cumulative[9]:.1%}, the other 49,142 tokens {1 - cumulative[9]:.1%}; "
-          f"tokens needed for 50% / 90% / 99%: {need[0.5]} / {need[0.9]} / {need[0.99]}")
+          f"tokens needed for 50% / 90% / 99%: {' / '.join(viz.about(need[s]) for s in need)}")
     ax.plot(range(1, 5001), cumulative[:5000], color=viz.PALETTE[k_], label=repr(text))
 ax.set_xscale("log")
 ax.set_xlabel("number of most likely tokens taken (log scale)")
@@ -217,8 +217,8 @@ print(f"{text!r}")
 score = sentence_score(model, smollm2, "The capital of France is Paris.")
 print(f"{'token':>10}  {'probability':>11}  {'log-probability':>15}")
 for token, lp in zip(score.tokens[1:], score.logprobs):
-    print(f"{token!r:>10}  {math.exp(lp):11.3g}  {lp:15.3f}")
-print(f"sum of log-probabilities: {score.total:.3f}")
+    print(f"{token!r:>10}  {math.exp(lp):11.3g}  {lp:15.2f}")
+print(f"sum of log-probabilities: {score.total:.2f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # " capital" after "The" gets only 0.00001: with a single word of context almost anything could come
@@ -263,12 +263,12 @@ pairs = [("The cat sat on the mat.", "mat the on sat cat The."),
 for a, b in pairs:
     for text in (a, b):
         s = sentence_score(model, smollm2, text)
-        print(f"{text:38} log-probability {s.total:7.2f}   perplexity {s.perplexity:9.1f}")
+        print(f"{text:38} log-probability {s.total:7.2f}   perplexity {viz.figures(s.perplexity):>7}")
     print()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Scrambled word order is about a hundred times more surprising per token (perplexity 24,821 against
-# 210). False statements score worse too: the "Rome" sentence is about 1,600 times less likely than the
+# Scrambled word order is about a hundred times more surprising per token (perplexity about 25,000
+# against about 210). False statements score worse too: the "Rome" sentence is about 1,600 times less likely than the
 # "Paris" one (its log-probability is 7.4 lower, and e^7.4 ≈ 1,600), but the perplexity, averaged over
 # seven tokens, only triples. And likelihood is not a truth detector: the model scores
 # what *text like its training data* looks like, and false statements are common in text too. A low
@@ -303,7 +303,8 @@ for k_, (token, p) in enumerate(lens):
 
 # %% slideshow={"slide_type": "fragment"}
 ranks = answer_rank_by_layer(model, smollm2.encode("The Eiffel Tower is in the city of"), smollm2.encode(" Paris")[0])
-print("ranks after 20 to 30 layers:", ranks[20:])
+# (ranks in the thousands are rounded: there, tokens' probabilities differ in their last digits only)
+print("ranks after 20 to 30 layers:", ", ".join(viz.about(r) for r in ranks[20:]))
 my_layer = ...   # a whole number from 0 to 30
 
 # %% slideshow={"slide_type": "skip"} tags=["solution"]

@@ -175,7 +175,9 @@ story_logits = lm.next_token_probs(story).log()                   # log-probabil
 for label, settings in [("T = 1, no filter", {}), ("top-k 50", {"top_k": 50}), ("top-p 0.9", {"top_p": 0.9}),
                         ("T = 0.7 + top-p 0.9", {"temperature": 0.7, "top_p": 0.9})]:
     probs = sampling_distribution(story_logits, **{"temperature": 1.0, **settings})
-    print(f"{label:22} {int((probs > 0).sum()):>6,} tokens can be drawn; entropy {entropy_bits(probs):.2f} bits")
+    kept = int((probs > 0).sum())
+    shown = f"{kept:,}" if kept == len(probs) else viz.about(kept)    # all of them, or a count on a threshold
+    print(f"{label:22} {shown:>12} tokens can be drawn; entropy {entropy_bits(probs):.2f} bits")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · The sampling lab

@@ -47,6 +47,7 @@
 # NBVAL_IGNORE_OUTPUT
 import lesson_utils  # first, before torch: it sets how PyTorch's CPU threads wait  # noqa: F401
 import math
+import re
 import time
 
 import matplotlib.pyplot as plt
@@ -303,10 +304,11 @@ print(f"loss at the end: {fit_log.train_loss[-1]:.3f} on training pairs, {fit_lo
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The training loss drops almost to zero within a few dozen steps. The held-out loss dips, climbs back
-# above the guessing line, then falls slowly to about 0.58: barely better than guessing, although
-# the accuracy is high. The head is *confidently wrong* on a few held-out pairs, and the loss punishes
-# confident mistakes hard. With 576 weights and 100 pairs it can learn the training pairs by heart
-# (the same gap as notebook 06's validation curve), so the held-out accuracy is the honest number.
+# above the guessing line, then falls slowly to end a little below it (the value is printed under the
+# plot): barely better than guessing, although the accuracy is high. The head is *confidently wrong*
+# on a few held-out pairs, and the loss punishes confident mistakes hard. With 576 weights and 100
+# pairs it can learn the training pairs by heart (the same gap as notebook 06's validation curve), so
+# the held-out accuracy is the honest number.
 # To judge it, compare with rules that need no learning at all:
 
 # %% slideshow={"slide_type": "fragment"}
@@ -486,6 +488,9 @@ dpo_seconds = time.perf_counter() - start
 print(f"{STEPS} steps in {dpo_seconds:.0f} s ({dpo_seconds / STEPS:.1f} s per step)")
 
 # %% slideshow={"slide_type": "subslide"}
+# NBVAL_IGNORE_OUTPUT
+# (training rounds differently on every machine: the numbers are shown, and the asserts at the end
+# check what the text below claims)
 fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
 batch_steps = range(1, STEPS + 1)
 axes[0].plot(batch_steps, dpo_log["loss"], color=viz.PALETTE[0], label="DPO loss")
@@ -502,17 +507,35 @@ axes[2].set(xlabel="step", ylabel="% of held-out pairs", ylim=(0, 105),
             title="Held-out pairs where the policy moved\ntowards the chosen answer (margin > 0)")
 plt.show()
 print("loss every 5 steps:", [round(x, 3) for x in dpo_log["loss"][::5]])
-print("implicit reward every 5 steps, chosen:", [round(x, 2) for x in dpo_log["chosen"][::5]])
-print("                                rejected:", [round(x, 2) for x in dpo_log["rejected"][::5]])
+# (+ 0.0 turns a -0.0 into 0.0)
+print("implicit reward every 5 steps, chosen:", [round(x, 2) + 0.0 for x in dpo_log["chosen"][::5]])
+print("                                rejected:", [round(x, 2) + 0.0 for x in dpo_log["rejected"][::5]])
 print("held-out pairs with margin > 0 at steps", dpo_log["step"], ":",
       [f"{a:.0%}" for a in dpo_log["held_out_moved"]])
+
+first_loss, late_loss = dpo_log["loss"][0], sum(dpo_log["loss"][-10:]) / 10
+late_chosen, late_rejected = sum(dpo_log["chosen"][-10:]) / 10, sum(dpo_log["rejected"][-10:]) / 10
+assert abs(first_loss - math.log(2)) < 0.01, \
+    f"the first DPO loss should be log 2 = 0.693 (policy = reference), got {first_loss:.3f}"
+assert late_loss < 0.5, \
+    f"the DPO loss should fall well below log 2 = 0.693; over the last 10 steps it averaged {late_loss:.3f}"
+assert sum(dpo_log["chosen"]) / STEPS > 0, \
+    "the chosen answers' implicit reward should rise above 0 on average"
+assert late_rejected < -0.3 and -late_rejected > 2 * late_chosen, \
+    ("most of the margin should come from pushing the rejected answers down; over the last 10 steps "
+     f"the implicit rewards averaged {late_chosen:+.2f} (chosen) and {late_rejected:+.2f} (rejected)")
+assert dpo_log["held_out_moved"][0] == 0, \
+    "at step 0 the policy is the reference, so no held-out margin should be above 0"
+assert min(dpo_log["held_out_moved"][1:]) > 0.6, \
+    f"from step 10 on, most held-out pairs should have a margin > 0; got {dpo_log['held_out_moved']}"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The middle panel splits the margin in two. Each answer's **implicit reward** is β × (log π − log π_ref):
 # how far the policy raised (above 0) or lowered (below 0) that answer compared with the reference.
 # The chosen answers rise a little; most of the margin comes from pushing the rejected answers down
-# (by step 26: −1.41 against +0.46). DPO runs often look like this: it is easier to make a rambling
-# answer unlikely than to make one particular good answer likelier.
+# (in the printed values the rejected answers fall much further below 0 than the chosen ones rise
+# above it). DPO runs often look like this: it is easier to make a rambling answer unlikely than to
+# make one particular good answer likelier.
 #
 # At step 0 the policy *is* the reference, so every margin is 0. After 10 steps, on most held-out pairs
 # the policy has raised the chosen answer's log-probability more than the rejected one's (compared with
@@ -527,6 +550,9 @@ print("held-out pairs with margin > 0 at steps", dpo_log["step"], ":",
 # answers?
 
 # %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+# (the "after" row comes from a trained model, which differs a little from machine to machine: the
+# table is shown, and the asserts at the end check what the text below claims)
 held_out_questions = [p.prompt for p in test_pairs]
 
 
@@ -567,19 +593,37 @@ results = {"before (SmolLM2 as shipped)": measure(before, before_done),
            "after DPO": measure(after, after_done)}
 print_table(results)
 
+was, now = results["before (SmolLM2 as shipped)"], results["after DPO"]
+assert was["finished"] < 0.15, f"before DPO almost no answer should finish; {was['finished']:.0%} did"
+assert now["finished"] > 0.6, f"after DPO most answers should finish; only {now['finished']:.0%} did"
+assert now["tokens"] < 0.6 * was["tokens"], \
+    f"after DPO the answers should be much shorter: {now['tokens']:.1f} tokens against {was['tokens']:.1f}"
+assert was["reward"] < -0.5 < 0.5 < now["reward"], \
+    f"the mean reward should go from below 0 to above 0; it went from {was['reward']:+.2f} " \
+    f"to {now['reward']:+.2f}"
+
 # %% slideshow={"slide_type": "subslide"}
+# NBVAL_IGNORE_OUTPUT
+# (the "after" answers come from the trained policy and differ from machine to machine)
 for q, b, a in list(zip(held_out_questions, before, after))[:6]:
     print(f"Q: {q}\n   before: {b!r}\n   after:  {a!r}\n")
+shorter = sum(len(tokenizer.encode(a)) < len(tokenizer.encode(b)) for b, a in zip(before, after))
+assert shorter > 0.7 * len(after), \
+    f"the policy's answer should be the shorter one on most questions; it was on {shorter} of {len(after)}"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The shift is large. Before, no answer finished within 48 tokens; after, 89% finish, the answers
-# average 21 tokens, and the mean reward rose from −1.81 to +1.63. Read the answers closely, though.
-# Some short ones say nothing ("Seed growth is a complex process involving multiple stages.", "Cats
-# seem to thrive on boxes."), and some are wrong. DPO learned exactly what the labels rewarded,
-# *concise*, and not what they took for granted, *correct and useful*. The next cell (skipped in the
-# slides) prints the other 22; all 28 are in `before` and `after`.
+# The shift is large (the table above). Before, hardly any answer finished within 48 tokens; after,
+# most do, the answers are much shorter, and the mean reward went from well below 0 to well above it.
+# Read the answers closely, though. Some short ones say nothing, and some are wrong (in the run saved
+# with this notebook, for example, "Seed growth is a complex process involving multiple stages." and
+# "Cats seem to thrive on boxes."; a run on another machine may word them differently). DPO learned
+# exactly what the labels rewarded, *concise*, and not what they took for granted, *correct and
+# useful*. The next cell (skipped in the slides) prints the other 22; all 28 are in `before` and
+# `after`.
 
 # %% slideshow={"slide_type": "skip"}
+# NBVAL_IGNORE_OUTPUT
+# (the "after" answers come from the trained policy and differ from machine to machine)
 for q, b, a in list(zip(held_out_questions, before, after))[6:]:
     print(f"Q: {q}\n   before: {b!r}\n   after:  {a!r}\n")
 
@@ -626,6 +670,9 @@ for beta in tqdm([0.0, 0.5], desc="runs"):
     print(f"beta {beta}: 30 steps in {time.perf_counter() - start:.0f} s")
 
 # %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+# (training on sampled stories: the numbers differ from machine to machine, so they are shown, and
+# the asserts at the end check what the text below claims)
 steps = list(range(len(runs[0.0].reward)))
 viz.plot_runs(steps, {
     "reward (cheerful words per sample)": {"no leash (β = 0)": runs[0.0].reward, "leash (β = 0.5)": runs[0.5].reward},
@@ -637,19 +684,50 @@ for beta, log in runs.items():
     print(f"β = {beta}: reward {log.reward[0]:.2f} -> {log.reward[-1]:.2f}, KL {log.kl[-1]:.1f}, "
           f"perplexity {log.perplexity[0]:.1f} -> {log.perplexity[-1]:.1f}")
 
+free, leashed = runs[0.0], runs[0.5]
+assert free.reward[0] < 1 and free.reward[-1] > 20, \
+    ("without the leash the reward should soar from under 1 to over 20 cheerful words per sample; "
+     f"it went from {free.reward[0]:.2f} to {free.reward[-1]:.2f}")
+assert free.perplexity[0] < 10 and free.perplexity[-1] > 100, \
+    ("without the leash the original model should find the text absurd (perplexity from under 10 to "
+     f"over 100); it went from {free.perplexity[0]:.1f} to {free.perplexity[-1]:.1f}")
+assert free.kl[-1] > 50 and leashed.kl[-1] < 10, \
+    f"the leash should keep the KL small: {leashed.kl[-1]:.1f} with it, {free.kl[-1]:.1f} without"
+assert leashed.reward[0] + 0.3 < leashed.reward[-1] < free.reward[-1] / 5, \
+    ("with the leash the reward should rise, but far less than without: from "
+     f"{leashed.reward[0]:.2f} to {leashed.reward[-1]:.2f}, against {free.reward[-1]:.2f} without")
+assert leashed.perplexity[-1] < 2 * leashed.perplexity[0], \
+    ("with the leash the text should stay close to the original model's; its perplexity went from "
+     f"{leashed.perplexity[0]:.1f} to {leashed.perplexity[-1]:.1f}")
+
 # %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+# (sampled texts of trained models: they differ from machine to machine)
 for beta, log in runs.items():
     print(f"β = {beta}")
     for step in (0, 10, 30):
         print(f"   step {step:2}: {log.samples[step][:110]!r}")
 
+
+def top_word_share(text):
+    """The share of a text's words taken by its most frequent word."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return max(words.count(w) for w in set(words)) / len(words) if words else 0.0
+
+
+assert top_word_share(runs[0.0].samples[30]) > 0.6, \
+    f"without the leash the last sample should be mostly one word repeated: {runs[0.0].samples[30]!r}"
+assert top_word_share(runs[0.5].samples[30]) < 0.4, \
+    f"with the leash the last sample should not be one word repeated: {runs[0.5].samples[30]!r}"
+
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Without the leash the reward climbs more than a hundredfold, and the story is gone: the policy found
-# that one word repeated scores better than any story. The original model finds that text absurd
-# (its perplexity, notebook 04's "as unsure as choosing among this many tokens", rises from 6 to
-# over 170). That is **reward hacking**: the optimiser satisfies the letter of the reward and
-# abandons its purpose. With the leash the reward rises about sixfold and the samples still read like
-# the model's (rather broken) stories, with more cheerful words in them.
+# Without the leash the reward soars, from under one cheerful word per sample to more than twenty,
+# and the story is gone: the policy found that one word repeated scores better than any story. The
+# original model finds that text absurd (its perplexity, notebook 04's "as unsure as choosing among
+# this many tokens", rises from about 6 to more than a hundred). That is **reward hacking**: the
+# optimiser satisfies the letter of the reward and abandons its purpose. With the leash the reward
+# rises far less, the KL stays small, and the samples still read like the model's (rather broken)
+# stories, with somewhat more cheerful words in them.
 #
 # The same thing threatens real assistants. Reward models have been hacked by answers that are
 # longer, more confident or more flattering than they are helpful. Section 5's `Yes.` is such a hole
@@ -698,6 +776,9 @@ print(f"for {held_out_questions[0]!r} the closest stored questions were: "
       f"{[turn['content'] for turn in examples[0] if turn['role'] == 'user']}")
 
 # %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+# (the "after DPO" row comes from a trained model, which differs a little from machine to machine:
+# the table is shown, and the asserts at the end check what the text below claims)
 def extra_prompt_tokens(instruction="", examples=None):
     """Mean number of prompt tokens added per question, compared with asking the bare question."""
     added = [len(tokenizer.encode(lm.chat_prompt(conversation(q, instruction, examples[i] if examples else ()))))
@@ -711,6 +792,18 @@ extra_tokens = {"prompt engineering": extra_prompt_tokens(INSTRUCTION),
                 "retrieved examples": extra_prompt_tokens(examples=examples)}
 print_table(results, extra_tokens)
 
+methods = ("after DPO", "prompt engineering", "retrieved examples")
+base = results["before (SmolLM2 as shipped)"]["reward"]
+lifted = {name: results[name]["reward"] for name in methods}
+assert base < -0.5 and min(lifted.values()) > 1.0, \
+    f"all three tools should lift the mean reward from below 0 to well above it: {base:+.2f} -> {lifted}"
+assert max(lifted.values()) - min(lifted.values()) < 1.0, \
+    f"the three tools should score close together: {lifted}"
+assert lifted["prompt engineering"] > lifted["after DPO"] - 0.5, \
+    f"asking for a short answer should do about as well as DPO: {lifted}"
+assert extra_tokens["prompt engineering"] == 6 and 60 < extra_tokens["retrieved examples"] < 120, \
+    f"the instruction should add 6 tokens and the examples about 90: {extra_tokens}"
+
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
 print("one-time cost, and the time to answer all 28 questions, on this machine:")
@@ -720,22 +813,28 @@ print(f"  retrieved examples: {len(store)} stored answers embedded; embedding an
 print(f"  DPO: {len(train_pairs)} labelled pairs and {frozen_seconds + dpo_seconds:.0f} s of training")
 
 # %% slideshow={"slide_type": "subslide"}
+# NBVAL_IGNORE_OUTPUT
+# (the DPO answers come from a trained model and differ from machine to machine)
 for i in (0, 7, 12):
     print(f"Q: {held_out_questions[i]}")
     for name, answers in [("asked", prompted), ("examples", retrieved), ("DPO", after)]:
         print(f"   {name:9} {answers[i]!r}")
+asked_tokens, dpo_tokens = results["prompt engineering"]["tokens"], results["after DPO"]["tokens"]
+assert asked_tokens > dpo_tokens + 3, \
+    f"asked for a short answer, the model should still write more than the DPO policy: {asked_tokens:.1f} " \
+    f"tokens against {dpo_tokens:.1f}"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Read the table with the examples (the rows "before" and "after DPO" are from section 6). All three
-# tools lift the mean reward from −1.81 to between +1.6 and +1.9; with 28 questions the differences
-# between them are small. Here the cheapest tool does best: six extra tokens per question. Its
-# answers (above) also say more than the DPO policy's, though more words leave more room for errors
-# (the enzyme in the banana answer is wrong). Retrieved examples come close, at about 90 extra tokens
-# on *every* question. Fine-tuning costs labels and training time once and nothing per
-# question, and it changes the model's default, so nobody has to remember to ask. It also brings the
-# risks of section 7. That is why the usual advice is to try the three in this order: prompt first,
-# then retrieval, and fine-tune when the behaviour is hard to put in words or must hold on every
-# call. For *knowledge* (facts the model never saw), retrieval is the right tool, which is the
+# tools lift the mean reward from well below 0 to well above it; with 28 questions the differences
+# between them are small. Here the cheapest tool, six extra tokens per question, does about as well
+# as the others. Its answers (above) are also longer and say more than the DPO policy's, though more
+# words leave more room for errors (in the run saved here, the banana answer names the wrong enzyme).
+# Retrieved examples do about as well too, at about 90 extra tokens on *every* question. Fine-tuning
+# costs labels and training time once and nothing per question, and it changes the model's default,
+# so nobody has to remember to ask. It also brings the risks of section 7. That is why the usual
+# advice is to try the three in this order: prompt first, then retrieval, and fine-tune when the
+# behaviour is hard to put in words or must hold on every call. For *knowledge* (facts the model never saw), retrieval is the right tool, which is the
 # subject of notebook 08.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -749,10 +848,10 @@ for i in (0, 7, 12):
 #   most held-out pairs right. It also learned a shortcut: a useless `Yes.` beats a good answer.
 # - **DPO** on the last 4 layers for 30 steps made SmolLM2's answers to unseen questions short and
 #   finished. The reward model saw the gain, and a careful reader also sees answers that say nothing.
-# - Optimising a flawed reward **without a leash** breaks the model (reward up a hundredfold, text
+# - Optimising a flawed reward **without a leash** breaks the model (reward up many times over, text
 #   gone); the **KL leash** keeps it close to where it started.
 # - Prompting, retrieval and fine-tuning trade set-up cost against cost per question and effect; on
-#   this task, five words (six tokens) added to each question did as well as our fine-tuning.
+#   this task, five words (six tokens) added to each question did about as well as our fine-tuning.
 #
 # **Next:** notebook 08 gives the model knowledge it does not have, by retrieving it from your own
 # documents.

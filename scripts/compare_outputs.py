@@ -6,8 +6,9 @@
 
 Why: a float sum rounds differently on another instruction set (AVX2, AVX-512, Arm) or thread count,
 so an output printed to its last digit on one machine changes on another. Running on a second code
-path of the same machine (SECOND_CODE_PATH: PyTorch's plain C++ kernels instead of the vectorised
-ones, MKL and oneDNN held to AVX2, one thread) shows such an output before it reaches a student.
+path of the same machine (second_code_path(): PyTorch's AVX2 kernels on an AVX-512 machine, its
+plain C++ kernels elsewhere; MKL and oneDNN held to AVX2; one thread) shows such an output before it
+reaches a student.
 `tasks.py test` does this in its browser step; this script does it for one notebook, offline.
 Exit code 0 when every compared output came out the same, 1 otherwise.
 """
@@ -27,11 +28,23 @@ import nbformat
 
 # Environment for the kernel: each variable is read once, when its library loads.
 SECOND_CODE_PATH = {
-    "ATEN_CPU_CAPABILITY": "default",       # PyTorch's scalar kernels: sums and exp() round another way
     "MKL_ENABLE_INSTRUCTIONS": "AVX2",      # on an AVX-512 machine, MKL's matmuls as on an AVX2 one
     "ONEDNN_MAX_CPU_ISA": "AVX2",           # the same for oneDNN
     "LESSON_THREADS": "1",                  # lesson_utils.session.setup: one thread instead of two
 }
+
+
+def second_code_path() -> dict[str, str]:
+    """SECOND_CODE_PATH plus the PyTorch kernels this machine would not pick by itself.
+
+    On an AVX-512 machine: the AVX2 kernels, which an AMD or older Intel CPU runs (they also draw
+    seeded random numbers with other rounding). Elsewhere: the plain C++ kernels, whose sums and exp()
+    round unlike any vectorised ones.
+    """
+    import torch
+    native = torch.backends.cpu.get_cpu_capability()
+    return {**SECOND_CODE_PATH, "ATEN_CPU_CAPABILITY": "avx2" if native.startswith("AVX512") else "default"}
+
 
 # nbval's markers (nbval/plugin.py): a cell whose output is not compared, or not run at all.
 IGNORE_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP", "NBVAL_CHECK_OUTPUT_FALSE"}
@@ -127,10 +140,9 @@ def main(argv=None) -> int:
                         help="run on this machine's own code path instead of the second one")
     parser.add_argument("--out", type=Path, help="save each executed copy in this folder")
     args = parser.parse_args(argv)
-    if not args.this_path:
-        os.environ.update(SECOND_CODE_PATH)
-    print("code path: " + ("this machine's own" if args.this_path else
-                           " ".join(f"{k}={v}" for k, v in SECOND_CODE_PATH.items())), flush=True)
+    path = {} if args.this_path else second_code_path()
+    os.environ.update(path)
+    print("code path: " + (" ".join(f"{k}={v}" for k, v in path.items()) or "this machine's own"), flush=True)
     failed = 0
     for path in args.notebooks:
         start = time.perf_counter()

@@ -17,10 +17,11 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from lesson_utils.chat_model import ChatModel  # noqa: E402
+from lesson_utils.session import threads_from_environment  # noqa: E402
 from lesson_utils.tokenizers import get_tokenizer  # noqa: E402
-from lesson_utils.weights import find_model_file, load_transformer  # noqa: E402
+from lesson_utils.weights import _gguf_reader, find_model_file, load_transformer  # noqa: E402
 
-torch.set_num_threads(2)
+torch.set_num_threads(threads_from_environment())      # 2, or LESSON_THREADS
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +63,10 @@ def smollm2_reference():
     alone, which keeps a space in front of a numeral (" ½" stays one piece), so it is not the
     reference for tokenization."""
     pytest.importorskip("tokenizers")
-    from gguf import GGUFReader
     from tokenizers import AddedToken, Tokenizer, decoders, models
     from tokenizers import pre_tokenizers as pre
 
-    reader = GGUFReader(str(find_model_file()))
+    reader = _gguf_reader(find_model_file())
 
     def strings(key):
         field = reader.fields[key]

@@ -1,10 +1,9 @@
 import numpy as np
 import pytest
-from gguf import GGUFReader
 from gguf.quants import dequantize
 
 from lesson_utils.gguf_file import decode_q4_1_block, describe_model_file, raw_q4_1_block
-from lesson_utils.weights import find_model_file
+from lesson_utils.weights import _gguf_reader, find_model_file
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +20,7 @@ def test_description_of_the_file(info):
 
 
 def test_hand_decoded_block_equals_gguf_dequantize():
-    reader = GGUFReader(str(find_model_file()))
+    reader = _gguf_reader(find_model_file())
     tensor = next(t for t in reader.tensors if t.name == "blk.3.ffn_up.weight")
     want = dequantize(tensor.data, tensor.tensor_type).reshape(-1)[:32]
     got = decode_q4_1_block(raw_q4_1_block("blk.3.ffn_up.weight"))

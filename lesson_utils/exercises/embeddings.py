@@ -92,9 +92,9 @@ def check_bank_layer(answer, separation: list[float]) -> bool:
                                "wrap a tensor or array result in int()")
     best = max(range(len(separation)), key=lambda layer: separation[layer])
     if answer == best:
-        return _verdict(True, f"layer {best}: separation {separation[best]:.3f}, the largest of all "
+        return _verdict(True, f"layer {best}: separation {separation[best]:.2f}, the largest of all "
                               f"{len(separation)} layers.")
     if not 0 <= answer < len(separation):
         return _verdict(False, f"there are layers 0 to {len(separation) - 1} only")
-    return _verdict(False, f"layer {answer} has separation {separation[answer]:.3f}, but another layer has "
+    return _verdict(False, f"layer {answer} has separation {separation[answer]:.2f}, but another layer has "
                            "more. Look for the largest value in the list, not the last one.")

@@ -47,8 +47,8 @@ def check_sentence_logprob(answer, score) -> bool:
     got = float(answer)
     want = score.total
     if abs(got - want) < 0.01:                   # printed probabilities are rounded
-        return _verdict(True, f"log P = {want:.3f}, so P = {math.exp(want):.2e}; perplexity "
-                              f"{score.perplexity:.1f}.")
+        return _verdict(True, f"log P = {want:.2f}, so P = {math.exp(want):.1e}; perplexity "
+                              f"{score.perplexity:.0f}.")
     if abs(got - math.exp(want)) < 1e-9 or (want < -700 and got == 0):
         return _verdict(False, "that is the probability itself; the question asks for its logarithm (the "
                                "sum of the log-probabilities).")

@@ -39,8 +39,13 @@ def check_finite_difference(answer, autograd_value: float) -> bool:
         return _verdict(False, "give one number: the slope you measured")
     scale = max(abs(autograd_value), 1e-6)
     if abs(got - autograd_value) <= 0.02 * scale + 1e-5:
-        return _verdict(True, f"{got:.6f} against autograd's {autograd_value:.6f}: nudging the weight and "
-                              "watching the loss gives the same slope that backpropagation computed.")
+        # A bound, not the digits: the last digits of a finite difference in 32-bit arithmetic differ from
+        # one machine to another.
+        off = abs(got - autograd_value)
+        bound = "1%" if off <= 0.01 * scale else "2%" if off <= 0.02 * scale else "0.00001"
+        return _verdict(True, f"your slope is within {bound} of autograd's {autograd_value:.3g}: nudging "
+                              "the weight and watching the loss gives the same slope that backpropagation "
+                              "computed.")
     if abs(got + autograd_value) <= 0.02 * scale + 1e-5:
         return _verdict(False, "right size, wrong sign: subtract loss(w - h) from loss(w + h), not the "
                                "other way round.")
@@ -86,6 +91,7 @@ def check_train_step(train_step) -> bool:
     if not losses[-1] < losses[0]:
         return _verdict(False, f"the loss went {losses[0]:.3f} -> {losses[-1]:.3f} over 5 steps instead of "
                                "falling: compute the loss, then backward(), then step().")
-    return _verdict(True, f"the loss fell from {losses[0]:.3f} to {losses[-1]:.3f} in 5 steps on one "
+    # One decimal: after optimizer steps the last digits differ from one machine to another.
+    return _verdict(True, f"the loss fell from {losses[0]:.1f} to {losses[-1]:.1f} in 5 steps on one "
                           "batch of a toy 20-token model (so it starts near log 20 = 3.0): forward, loss, "
                           "zero the old gradients, backward, step.")

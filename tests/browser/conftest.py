@@ -15,7 +15,7 @@ import pytest
 from .lab import INSTALL_HINT, ROOT, Lab, find_chromium, launch_chromium
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from compare_outputs import SECOND_CODE_PATH  # noqa: E402
+from compare_outputs import second_code_path  # noqa: E402
 
 SCREENSHOTS = Path(os.environ.get("LESSON_SCREENSHOTS", Path(__file__).resolve().parents[2] / "build" /
                                   "screenshots"))
@@ -57,7 +57,7 @@ def lab(tmp_path_factory, chromium_path):
     """JupyterLab whose kernels run on the second CPU code path (scripts/compare_outputs.py), so
     that the browser run of each notebook, compared with the saved outputs, also shows any output
     that another CPU or thread count would print differently."""
-    server = Lab(tmp_path_factory.mktemp("lab"), env=SECOND_CODE_PATH).start()
+    server = Lab(tmp_path_factory.mktemp("lab"), env=second_code_path()).start()
     yield server
     server.stop()
 
