@@ -68,10 +68,16 @@ def main() -> None:
     report()
     report("| notebook | seconds | budget (s) | kernel peak RSS (MB) | budget (MB) | within both? |")
     report("|---|---|---|---|---|---|")
-    rows = []
+    rows, failures = [], []
     for path in paths:
         C.wait_for_quiet()
-        result = run_one(path, save=args.save)
+        try:
+            result = run_one(path, save=args.save)
+        except RuntimeError as e:                       # report it, and go on with the others
+            report(f"| {path.stem} | failed | | | | **no** |")
+            print(e, file=sys.stderr)
+            failures.append(path.stem)
+            continue
         budget = BUDGET_S.get(path.name[:2], DEFAULT_BUDGET_S)
         ok = result["seconds"] <= budget and result["kernel_peak_mb"] <= BUDGET_MB
         rows.append({"notebook": path.stem, "budget_s": budget, **result})
@@ -81,7 +87,9 @@ def main() -> None:
     report()
     report(f"all {len(rows)} notebooks: {total:.0f} s; the largest kernel: "
            f"{max(r['kernel_peak_mb'] for r in rows):,.0f} MB")
-    C.save("notebooks", {"machine": machine, "rows": rows}, report.text, quick=args.quick)
+    C.save("notebooks", {"machine": machine, "rows": rows, "failed": failures}, report.text, quick=args.quick)
+    if failures:
+        raise SystemExit(f"failed: {', '.join(failures)}")
 
 
 if __name__ == "__main__":

@@ -489,7 +489,8 @@ for name in INJECTIONS:
     print(f"{name:14} {counts[0]:>4} of {len(pages)} {counts[1]:>4} of {len(pages)}")
 
 # %% slideshow={"slide_type": "fragment"}
-example = next(s for s, h in zip(summaries, hijacked) if h)
+example = next((s for s, h in zip(summaries, hijacked) if h), None)
+assert example is not None, "no summary carried out the planted order: the next cells have nothing to show"
 print("a hijacked summary:", repr(example))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
