@@ -56,11 +56,14 @@ def run_one(path, save: bool = False) -> dict:
 
 
 def main() -> None:
-    args = C.quick_args(__doc__, "notebooks 03 and 04 only", more=lambda p: p.add_argument(
-        "--save", action="store_true", help="write each executed notebook back, as execute_notebook.py does"))
+    def more(parser):
+        parser.add_argument("--save", action="store_true",
+                            help="write each executed notebook back, as execute_notebook.py does")
+        parser.add_argument("--only", nargs="+", metavar="NN", help="only these notebooks (e.g. 02 07)")
+    args = C.quick_args(__doc__, "notebooks 03 and 04 only", more=more)
     paths = sorted((C.REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    if args.quick:
-        paths = [p for p in paths if p.name[:2] in ("03", "04")]
+    if args.quick or args.only:
+        paths = [p for p in paths if p.name[:2] in (args.only or ("03", "04"))]
     report = C.Report()
     machine = C.machine_info()
     report(f"Notebooks top to bottom, one fresh kernel each ({machine.get('cpu', '')}, "
@@ -87,7 +90,8 @@ def main() -> None:
     report()
     report(f"all {len(rows)} notebooks: {total:.0f} s; the largest kernel: "
            f"{max(r['kernel_peak_mb'] for r in rows):,.0f} MB")
-    C.save("notebooks", {"machine": machine, "rows": rows, "failed": failures}, report.text, quick=args.quick)
+    name = "notebooks" + ("" if not args.only else "-" + "-".join(args.only))  # partial: own file
+    C.save(name, {"machine": machine, "rows": rows, "failed": failures}, report.text, quick=args.quick)
     if failures:
         raise SystemExit(f"failed: {', '.join(failures)}")
 
