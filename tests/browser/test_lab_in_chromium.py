@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from compare_outputs import differences  # noqa: E402
 
 NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-RUN_TIMEOUT_MS = 1_200_000          # 5x the longest budget (240 s): one thread, beside nbval on the other core
+RUN_TIMEOUT_MS = 1_200_000          # 5x the longest budget (240 s): one thread, beside nbval
 
 
 @pytest.fixture
