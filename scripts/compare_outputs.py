@@ -47,7 +47,7 @@ def second_code_path() -> dict[str, str]:
 
 
 # nbval's markers (nbval/plugin.py): a cell whose output is not compared, or not run at all.
-IGNORE_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP", "NBVAL_CHECK_OUTPUT_FALSE"}
+IGNORE_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP"}
 IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip"}
 # Output fields nbval leaves out of the comparison (it compares no images unless told to).
 SKIPPED_FIELDS = {"metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
