@@ -20,8 +20,8 @@ def setup(seed: int = 0, threads: int | None = None, device=None,
 
     seed:     fixes Python's, NumPy's and PyTorch's random numbers, so two runs print the same.
     threads:  CPU threads for PyTorch; by default 2 (the machines the series is tested on), or the
-              environment variable LESSON_THREADS. CI runs the notebooks a second time with 1 thread
-              to catch outputs that depend on how many threads share a sum.
+              environment variable LESSON_THREADS. `tasks.py test` sets it to 1, so that the saved
+              outputs (made with 2) also meet another thread count, which splits sums differently.
     device:   "cpu" or "cuda"; by default CUDA when a GPU is present.
     presenter: larger text in plots and widgets for a projector; by default on when the
               environment variable LESSON_PRESENTER is set (to anything but 0).
