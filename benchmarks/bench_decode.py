@@ -2,9 +2,11 @@
 
 Both models hold the same float32 weights (ours from our cache, transformers' from its
 own GGUF loader) and generate greedily from the same ~30-token chat-formatted prompt,
-with no stop token, so both produce exactly N tokens:
+with no stop token, so both produce exactly N tokens. Beside them runs our fast path, the
+file's 4-bit weights run as 4-bit (lesson_utils.quantized), on the same prompt:
 
     ours          lesson_utils.generation.generate(model, ids, max_new_tokens=N, temperature=0)
+    fast          the same call on load_fast_transformer()
     transformers  model.generate(ids, max_new_tokens=N, min_new_tokens=N, do_sample=False)
 
 Generating N=1 token costs the prefill (the prompt's forward pass) plus one sampling
@@ -30,7 +32,26 @@ from collections import defaultdict
 
 import _common as C
 
-TARGET_RATIO = 1.3
+TARGET_RATIO = 1.3          # exact path / transformers
+FAST_TARGET_RATIO = 3.0     # fast path / transformers
+
+
+def fast_bytes(fast) -> dict:
+    """Bytes the fast model holds, by kind, and the bytes one decode step reads."""
+    from lesson_utils.quantized import Bfloat16Linear, Int4Linear, Int8Embedding
+    held, read = defaultdict(int), 0
+    for module in fast.modules():
+        if isinstance(module, Int4Linear):
+            held["4-bit layers, kernel order + scales"] += module.packed.nbytes + module.scale_and_zero.nbytes
+            held["4-bit layers, plain order (many-row route)"] += module.nibbles.nbytes
+            read += module.packed.nbytes + module.scale_and_zero.nbytes
+        elif isinstance(module, Bfloat16Linear):
+            held["read-out, bfloat16"] += module.nbytes()
+            read += module.nbytes()
+        elif isinstance(module, Int8Embedding):
+            held["token table, 8-bit + scales"] += module.nbytes()
+    held["norm weights, float32"] = sum(p.nbytes for p in fast.parameters())
+    return {"held": dict(held), "held_total": sum(held.values()), "read_per_step": read}
 
 
 # ---------------------------------------------------------------- generation runs
@@ -249,9 +270,11 @@ def main():
     n_long = args.new_tokens or (33 if args.quick else 129)
 
     torch = C.setup_torch()
+    from lesson_utils.quantized import fast_transformer_from_gguf
     from lesson_utils.weights import load_transformer
     say = C.Report()
     model = load_transformer(device="cpu")
+    fast = fast_transformer_from_gguf()
     hf = C.load_hf_model()
     ids = C.chat_prompt_ids(C.SINGLE_QUESTION)
     say(f"bench_decode: prompt of {len(ids)} tokens, N = 1 and {n_long}, {repeats} repetition(s), "
@@ -270,9 +293,14 @@ def main():
                 f"the end token {ours_out[same_prefix]}; transformers' min_new_tokens forbids it, so "
                 "the two continue differently from there)")
     say(f"greedy outputs: ours and transformers agree on {same_prefix} of {n_long} tokens{note}")
+    fast_out = run_ours(fast, ids, n_long)
+    fast_prefix = next((i for i, (a, b) in enumerate(zip(ours_out, fast_out, strict=True)) if a != b),
+                       len(ours_out))
+    say(f"greedy outputs: fast and ours (exact) agree on {fast_prefix} of {n_long} tokens")
 
-    keys = [("ours", 1), ("hf", 1), ("ours", n_long), ("hf", n_long)]
-    runners = {"ours": lambda n: run_ours(model, ids, n), "hf": lambda n: run_hf(hf, ids, n)}
+    keys = [("ours", 1), ("fast", 1), ("hf", 1), ("ours", n_long), ("fast", n_long), ("hf", n_long)]
+    runners = {"ours": lambda n: run_ours(model, ids, n), "hf": lambda n: run_hf(hf, ids, n),
+               "fast": lambda n: run_ours(fast, ids, n)}
 
     runs = {key: [] for key in keys}
     others = []
@@ -288,7 +316,7 @@ def main():
         return (runs[(who, n_long)][rep] - runs[(who, 1)][rep]) / (n_long - 1)
 
     result = {}
-    for who in ("ours", "hf"):
+    for who in ("ours", "fast", "hf"):
         step = C.median(per_step(who, r) for r in range(repeats))
         result[who] = {"prefill_plus_first_token_s": C.median(runs[(who, 1)]),
                        "total_long_s": C.median(runs[(who, n_long)]),
@@ -296,6 +324,9 @@ def main():
                        "end_to_end_tokens_per_s": n_long / C.median(runs[(who, n_long)])}
     ratio = result["ours"]["decode_tokens_per_s"] / result["hf"]["decode_tokens_per_s"]
     ratio_per_rep = [per_step("hf", r) / per_step("ours", r) for r in range(repeats)]
+    fast_ratio = result["fast"]["decode_tokens_per_s"] / result["hf"]["decode_tokens_per_s"]
+    fast_ratio_per_rep = [per_step("hf", r) / per_step("fast", r) for r in range(repeats)]
+    fast_size = fast_bytes(fast)
 
     bandwidth = C.quiet_timed(measure_bandwidth, torch, 256 if args.quick else 512)[1]
     weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
@@ -303,18 +334,20 @@ def main():
     ceiling_read = bandwidth["read_gbs"] * 1e9 / weight_bytes
 
     say()
-    say(f"{'':34}{'ours':>10}{'transformers':>14}")
-    say(f"{'prefill + 1 token, ms':34}{result['ours']['prefill_plus_first_token_s'] * 1e3:>10.1f}"
-        f"{result['hf']['prefill_plus_first_token_s'] * 1e3:>14.1f}")
-    say(f"{'decode, ms / token':34}{result['ours']['decode_ms_per_token']:>10.2f}"
-        f"{result['hf']['decode_ms_per_token']:>14.2f}")
-    say(f"{'decode, tokens / s':34}{result['ours']['decode_tokens_per_s']:>10.1f}"
-        f"{result['hf']['decode_tokens_per_s']:>14.1f}")
-    say(f"{f'end to end, {n_long} tokens, tokens / s':34}{result['ours']['end_to_end_tokens_per_s']:>10.1f}"
-        f"{result['hf']['end_to_end_tokens_per_s']:>14.1f}")
+    def row(label, key, scale, digits):
+        say(f"{label:34}" + "".join(f"{result[who][key] * scale:>{w}.{digits}f}"
+                                    for who, w in (("ours", 10), ("fast", 10), ("hf", 14))))
+    say(f"{'':34}{'ours':>10}{'fast':>10}{'transformers':>14}")
+    row("prefill + 1 token, ms", "prefill_plus_first_token_s", 1e3, 1)
+    row("decode, ms / token", "decode_ms_per_token", 1, 2)
+    row("decode, tokens / s", "decode_tokens_per_s", 1, 1)
+    row(f"end to end, {n_long} tokens, tokens / s", "end_to_end_tokens_per_s", 1, 1)
     say(f"decode speed ratio ours / transformers: {ratio:.2f}x (per repetition: "
         f"{', '.join(f'{r:.2f}' for r in ratio_per_rep)}); target >= {TARGET_RATIO}x: "
         f"{'met' if ratio >= TARGET_RATIO else 'MISSED'}")
+    say(f"decode speed ratio fast / transformers: {fast_ratio:.2f}x (per repetition: "
+        f"{', '.join(f'{r:.2f}' for r in fast_ratio_per_rep)}); target >= {FAST_TARGET_RATIO}x: "
+        f"{'met' if fast_ratio >= FAST_TARGET_RATIO else 'MISSED'}")
     say(f"most cores used by other processes during a timed call: {max(others):.2f} "
         f"({C.RETRIES['count']} call(s) redone because others got busier than {C.NOISY_CORES})")
     say()
@@ -325,6 +358,12 @@ def main():
     say(f"memory-bound ceiling: {ceiling_copy:.1f} tokens/s at the copy bandwidth, "
         f"{ceiling_read:.1f} tokens/s at the read bandwidth; ours reaches "
         f"{result['ours']['decode_tokens_per_s'] / ceiling_copy:.0%} of the copy-bandwidth ceiling")
+    fast_ceiling = bandwidth["copy_gbs"] * 1e9 / fast_size["read_per_step"]
+    say(f"fast path: holds {fast_size['held_total'] / 1e6:.0f} MB ("
+        + ", ".join(f"{k} {v / 1e6:.0f} MB" for k, v in fast_size["held"].items())
+        + f"); a decode step reads {fast_size['read_per_step'] / 1e6:.0f} MB, so its ceiling is "
+        f"{fast_ceiling:.0f} tokens/s at the copy bandwidth; it reaches "
+        f"{result['fast']['decode_tokens_per_s'] / fast_ceiling:.0%} of it")
 
     # Each of these is redone if other processes got busy while it ran (see _common.quiet_timed).
     prof = C.quiet_timed(profile_decode, torch, model, ids, steps=10 if args.quick else 20)[1]
@@ -353,6 +392,10 @@ def main():
                       "runs": {f"{w}_N{n}": v for (w, n), v in runs.items()},
                       "median": result, "ratio": ratio, "ratio_per_rep": ratio_per_rep,
                       "target_ratio": TARGET_RATIO, "greedy_agreement_tokens": same_prefix,
+                      "fast_ratio": fast_ratio, "fast_ratio_per_rep": fast_ratio_per_rep,
+                      "fast_target_ratio": FAST_TARGET_RATIO, "fast_bytes": fast_size,
+                      "fast_ceiling_tokens_per_s_copy": fast_ceiling,
+                      "fast_greedy_agreement_tokens": fast_prefix,
                       "greedy_agreement_note": note,
                       "bandwidth": bandwidth, "weight_bytes": weight_bytes,
                       "ceiling_tokens_per_s_copy": ceiling_copy, "ceiling_tokens_per_s_read": ceiling_read,

@@ -21,8 +21,8 @@ import time
 
 import _common as C
 
-SCRIPTS = ["bench_load.py", "bench_decode.py", "bench_batch.py", "bench_bpe.py", "bench_attention.py",
-           "bench_widgets.py", "bench_post_training.py", "bench_notebooks.py"]
+SCRIPTS = ["bench_load.py", "bench_decode.py", "bench_quantized.py", "bench_batch.py", "bench_bpe.py",
+           "bench_attention.py", "bench_widgets.py", "bench_post_training.py", "bench_notebooks.py"]
 BROWSER_SCRIPT = "bench_browser.py"     # only where Chromium is installed
 WHATIF = [["whatif_decode.py"], ["whatif_decode.py", "--batch"]]
 
@@ -71,6 +71,28 @@ def summary_markdown(quick: bool, whatif: bool) -> str:
             f"{_met(decode['ratio'] >= decode['target_ratio'])} |",
             f"| memory-bound decode ceiling (tokens/s) | {decode['ceiling_tokens_per_s_copy']:.1f} | | "
             f"ours at {o['decode_tokens_per_s'] / decode['ceiling_tokens_per_s_copy']:.0%} | | |",
+        ]
+    if decode and "fast" in decode["median"]:
+        f, fb = decode["median"]["fast"], decode["fast_bytes"]
+        fast_met = decode["fast_ratio"] >= decode["fast_target_ratio"]
+        lines += [
+            f"| decode, one prompt, fast path (tokens/s) | {f['decode_tokens_per_s']:.1f} | "
+            f"{h['decode_tokens_per_s']:.1f} | {decode['fast_ratio']:.2f}x | "
+            f">= {decode['fast_target_ratio']}x | {_met(fast_met)} |",
+            f"| fast path: MB held / MB read per step | {fb['held_total'] / 1e6:.0f} / "
+            f"{fb['read_per_step'] / 1e6:.0f} | 538 / 538 | | | |",
+            f"| fast path's ceiling for the bytes it reads (tokens/s) | "
+            f"{decode['fast_ceiling_tokens_per_s_copy']:.0f} | | "
+            f"fast at {f['decode_tokens_per_s'] / decode['fast_ceiling_tokens_per_s_copy']:.0%} | | |",
+        ]
+    quantized = _read("quantized", quick)
+    if quantized:
+        r, (low, high) = quantized["result"], quantized["top1_interval_95"]
+        lines += [
+            f"| fast path: top-1 agreement with exact, {r['top1_steps']} steps | "
+            f"{r['top1_agree'] / r['top1_steps']:.1%} ({low:.1%}-{high:.1%}) | | | | |",
+            f"| fast path: max abs dp over top-5; perplexity exact / fast | {r['max_dp_top5']:.3f}; "
+            f"{r['perplexity_exact']:.3f} / {r['perplexity_fast']:.3f} | | | | |",
         ]
     if batch:
         lines += [

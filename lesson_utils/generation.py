@@ -90,7 +90,7 @@ def stream_batch(model: Transformer, prompts: Sequence[Sequence[int]], *, max_ne
         ids[row, longest - len(p):] = torch.tensor(p)
         mask[row, longest - len(p):] = 1
     ragged = bool((mask == 0).any())
-    cache = KVCache(model.config, B, longest + max_new_tokens, model.embed.weight.dtype, device)
+    cache = KVCache(model.config, B, longest + max_new_tokens, model.dtype, device)
     done = torch.zeros(B, dtype=torch.bool, device=device)
 
     logits = model(ids, cache=cache, attention_mask=mask if ragged else None, last_only=True).logits

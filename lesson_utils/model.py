@@ -221,13 +221,21 @@ class Transformer(nn.Module):
         self.embed = nn.Embedding(config.vocab_size, config.dim)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
         self.norm = RMSNorm(config.dim, config.norm_eps)
+        # None: the read-out is tied to the embedding (the same matrix). The fast path of
+        # lesson_utils.quantized puts a 4-bit copy of it here.
+        self.output: nn.Module | None = None
         cos, sin = rope_tables(config)
         self.register_buffer("rope_cos", cos, persistent=False)
         self.register_buffer("rope_sin", sin, persistent=False)
 
     @property
     def device(self) -> torch.device:
-        return self.embed.weight.device
+        return self.rope_cos.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The type of the numbers between the layers (float32 unless converted)."""
+        return self.norm.weight.dtype
 
     def forward(self, ids: torch.Tensor, *, cache: KVCache | None = None,
                 attention_mask: torch.Tensor | None = None, last_only: bool = False,
@@ -271,7 +279,10 @@ class Transformer(nn.Module):
         if last_only:
             x = x[:, -1:]
         x = self.norm(x)
-        logits = F.linear(x, self.embed.weight)   # tied: the output matrix is the embedding matrix
+        if self.output is None:
+            logits = F.linear(x, self.embed.weight)   # tied: the output matrix is the embedding matrix
+        else:
+            logits = self.output(x)
         return ModelOutput(logits, hidden, attentions)
 
     def _positions_and_mask(self, B, T, past, attention_mask):
@@ -296,7 +307,7 @@ class Transformer(nn.Module):
             # A padding position may see itself, so its row is never all-masked (no NaN).
             own = torch.arange(past, S, device=device)[:, None] == torch.arange(S, device=device)
             allowed = allowed | own                                     # own: (T, S)
-        mask = torch.zeros(allowed.shape, dtype=self.embed.weight.dtype, device=device)
+        mask = torch.zeros(allowed.shape, dtype=self.dtype, device=device)
         mask.masked_fill_(~allowed, torch.finfo(mask.dtype).min)
         return positions, mask
 

@@ -129,8 +129,8 @@ print(f"only {len(set(values.tolist()))} different values: 4 bits can tell apart
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Storing 32 numbers in 20 bytes (5 bits each, counting the shared scale and offset) loses some
-# precision, but the model's answers barely change. This trade is how large models fit on laptops
-# and phones.
+# precision, but the model's answers barely change (section 7 runs the 4-bit numbers as they are
+# and compares). This trade is how large models fit on laptops and phones.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · The program that runs them
@@ -450,6 +450,41 @@ out = lm.generate("Once upon a time", max_new_tokens=64, stop_ids=())
 seconds = time.perf_counter() - start
 print(f"{len(out.ids)} tokens in {seconds:.2f} s: {len(out.ids) / seconds:.1f} tokens per second")
 print(f"memory for the 32-bit numbers: {info['n_params'] * 4 / 1e6:.0f} MB")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **The 4-bit numbers, run as 4-bit.** Writing one token means reading every number of the model
+# once, so the speed above is mostly how fast memory delivers 538 MB. `load_chat_model()` widened
+# the file's 4-bit codes to 32-bit numbers; `load_chat_model(fast=True)` keeps the codes and lets
+# PyTorch multiply by them directly (code in `lesson_utils/quantized.py`), so each token reads
+# under a quarter of the bytes. (On a GPU it keeps 32 bits: there memory is fast enough.)
+# *Predict first:* does the answer change?
+
+# %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+fast_lm = load_chat_model(fast=True)
+print(fast_lm)
+start = time.perf_counter()
+fast_out = fast_lm.generate("Once upon a time", max_new_tokens=64, stop_ids=())
+fast_seconds = time.perf_counter() - start
+print(f"{len(fast_out.ids)} tokens in {fast_seconds:.2f} s: {len(fast_out.ids) / fast_seconds:.1f} tokens "
+      f"per second ({seconds / fast_seconds:.1f} times the 32-bit speed above)")
+
+# %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+question = "What is the capital of France?"
+replies = {"32-bit": lm.chat(question, max_new_tokens=24), "4-bit": fast_lm.chat(question, max_new_tokens=24)}
+for name, reply in replies.items():
+    print(f"{name}: {reply!r}")
+assert all("Paris" in reply for reply in replies.values())
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The two replies name the same city, and often they are the same word for word. They can part
+# after a while: the fast path rounds the numbers flowing between the layers to 3 significant
+# digits, and when two next tokens are nearly tied, a rounding can pick the other one. In the tests
+# the 4-bit model must pick the same most likely token as the 32-bit one at 9 steps in 10 or more
+# (`tests/test_quantized.py`; `benchmarks/bench_quantized.py` measures it on 32 questions). The
+# notebooks keep the 32-bit model wherever they print exact numbers; the fast one is for writing
+# many answers.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
