@@ -38,14 +38,15 @@ FAST_TARGET_RATIO = 3.0     # fast path / transformers
 
 def fast_bytes(fast) -> dict:
     """Bytes the fast model holds, by kind, and the bytes one decode step reads."""
-    from lesson_utils.quantized import Bfloat16Linear, Int4Linear, Int8Embedding
+    from lesson_utils.quantized import Int4Linear, Int8Embedding, ReadOut
     held, read = defaultdict(int), 0
     for module in fast.modules():
         if isinstance(module, Int4Linear):
-            held["4-bit layers, kernel order + scales"] += module.packed.nbytes + module.scale_and_zero.nbytes
-            held["4-bit layers, plain order (many-row route)"] += module.nibbles.nbytes
-            read += module.packed.nbytes + module.scale_and_zero.nbytes
-        elif isinstance(module, Bfloat16Linear):
+            held["4-bit layers for the kernel (codes, bf16 scales and zeros)"] += module.kernel_nbytes()
+            held["4-bit layers for prompts (plain-order codes, fp16 d and m)"] += (
+                module.nbytes() - module.kernel_nbytes())
+            read += module.kernel_nbytes()
+        elif isinstance(module, ReadOut):
             held["read-out, bfloat16"] += module.nbytes()
             read += module.nbytes()
         elif isinstance(module, Int8Embedding):
@@ -257,6 +258,25 @@ def time_matmuls(torch, model, repeats: int = 30) -> dict:
     return {"layer_matmuls_ms": layer_ms, "output_matmul_ms": out_ms}
 
 
+def time_fast_matmuls(torch, fast, repeats: int = 30) -> dict:
+    """The fast path's 4-bit products of one decode step and its bfloat16 read-out, timed alone."""
+    x = torch.randn(1, 1, fast.config.dim)
+    h = torch.randn(1, 1, fast.config.hidden_dim)
+
+    def layers():
+        for b in fast.blocks:
+            b.attn.qkv(x), b.attn.out(x), b.ffn.gate_up(x), b.ffn.down(h)
+
+    def output():
+        fast.output(x)
+
+    with torch.inference_mode():
+        layers(), output()
+        layer_ms = C.median(C.timed(layers)[0] for _ in range(repeats)) * 1e3
+        out_ms = C.median(C.timed(output)[0] for _ in range(repeats)) * 1e3
+    return {"layer_matmuls_ms": layer_ms, "output_matmul_ms": out_ms}
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -370,6 +390,7 @@ def main():
     mm = C.quiet_timed(time_matmuls, torch, model, repeats=10 if args.quick else 30)[1]
     floor_ms = C.quiet_timed(overhead_floor, torch, model, ids)[1]
     hf_step_ms = C.quiet_timed(hf_forward_ms, torch, hf, ids)[1]
+    fast_mm = C.quiet_timed(time_fast_matmuls, torch, fast, repeats=10 if args.quick else 30)[1]
     say()
     say(f"where a decode step goes (ours, model forward + argmax, {prof['steps']} steps, torch.profiler):")
     say(f"  unprofiled wall time {prof['wall_ms_per_step']:.2f} ms/step; "
@@ -386,6 +407,13 @@ def main():
     say("  matmuls timed alone, no Python in between: 120 layer matmuls "
         f"{mm['layer_matmuls_ms']:.2f} ms, output matmul {mm['output_matmul_ms']:.2f} ms, "
         f"together {(mm['layer_matmuls_ms'] + mm['output_matmul_ms']) / wall:.0%} of the step")
+    fast_step = result["fast"]["decode_ms_per_token"]
+    fast_mm_ms = fast_mm["layer_matmuls_ms"] + fast_mm["output_matmul_ms"]
+    say(f"  fast path, timed alone: 120 4-bit layer products {fast_mm['layer_matmuls_ms']:.2f} ms, bfloat16 "
+        f"read-out {fast_mm['output_matmul_ms']:.2f} ms, together {fast_mm_ms:.2f} ms = "
+        f"{fast_mm_ms / fast_step:.0%} of its {fast_step:.2f} ms step; those products read "
+        f"{fast_size['read_per_step'] / 1e6:.0f} MB, "
+        f"{fast_size['read_per_step'] / fast_mm_ms / 1e6:.1f} GB/s")
 
     C.save("decode", {"machine": C.machine_info(), "prompt_tokens": len(ids), "n_long": n_long,
                       "repeats": repeats, "others_cores": others, "redone_calls": C.RETRIES["count"],
@@ -401,7 +429,8 @@ def main():
                       "ceiling_tokens_per_s_copy": ceiling_copy, "ceiling_tokens_per_s_read": ceiling_read,
                       "profile": prof, "matmuls_alone": mm,
                       "overhead_floor_ms_per_step": floor_ms,
-                      "hf_forward_ms_per_step": hf_step_ms}, say.text, args.quick)
+                      "hf_forward_ms_per_step": hf_step_ms, "fast_matmuls_alone": fast_mm},
+           say.text, args.quick)
 
 
 if __name__ == "__main__":

@@ -222,7 +222,7 @@ class Transformer(nn.Module):
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
         self.norm = RMSNorm(config.dim, config.norm_eps)
         # None: the read-out is tied to the embedding (the same matrix). The fast path of
-        # lesson_utils.quantized puts a 4-bit copy of it here.
+        # lesson_utils.quantized puts its own read-out here (a bfloat16 copy for decoding).
         self.output: nn.Module | None = None
         cos, sin = rope_tables(config)
         self.register_buffer("rope_cos", cos, persistent=False)

@@ -452,12 +452,19 @@ print(f"{len(out.ids)} tokens in {seconds:.2f} s: {len(out.ids) / seconds:.1f} t
 print(f"memory for the 32-bit numbers: {info['n_params'] * 4 / 1e6:.0f} MB")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **The 4-bit numbers, run as 4-bit.** Writing one token means reading every number of the model
-# once, so the speed above is mostly how fast memory delivers 538 MB. `load_chat_model()` widened
-# the file's 4-bit codes to 32-bit numbers; `load_chat_model(fast=True)` keeps the codes and lets
-# PyTorch multiply by them directly (code in `lesson_utils/quantized.py`), so each token reads
-# under a quarter of the bytes. (On a GPU it keeps 32 bits: there memory is fast enough.)
-# *Predict first:* does the answer change?
+# **The 4-bit numbers, run as 4-bit.** `load_chat_model(fast=True)` keeps the file's 4-bit codes
+# and multiplies by them directly, so each new token reads under a quarter of the bytes.
+# *Predict first:* is it faster, and does the answer change?
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Writing one token means reading every number of the model once. `load_chat_model()` widened the
+# file's 4-bit codes to 32-bit numbers (538 MB); the fast model keeps the codes (123 MB to read per
+# token) and uses PyTorch's 4-bit matrix multiply, which unpacks them inside the multiplication
+# (the code is in `lesson_utils/quantized.py`). Reading your prompt still uses the exact 32-bit
+# numbers; only the writing steps use 4 bits. It is faster, but by less than the bytes saved:
+# unpacking the codes inside the multiplication is work too, and on many processors that work,
+# not reading memory, now sets the speed (`benchmarks/README.md` measures it). On a GPU,
+# `fast=True` keeps 32 bits: there memory is fast enough.
 
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
@@ -479,8 +486,9 @@ assert all("Paris" in reply for reply in replies.values())
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The two replies name the same city, and often they are the same word for word. They can part
-# after a while: the fast path rounds the numbers flowing between the layers to 3 significant
-# digits, and when two next tokens are nearly tied, a rounding can pick the other one. In the tests
+# after a while: at each writing step the fast path rounds the numbers going into every matrix
+# multiplication to about 1 part in 256 (16-bit *bfloat16*), and when two next tokens are nearly
+# tied, a rounding can pick the other one. In the tests
 # the 4-bit model must pick the same most likely token as the 32-bit one at 9 steps in 10 or more
 # (`tests/test_quantized.py`; `benchmarks/bench_quantized.py` measures it on 32 questions). The
 # notebooks keep the 32-bit model wherever they print exact numbers; the fast one is for writing

@@ -12,14 +12,13 @@ from lesson_utils.chat_model import ChatModel, load_chat_model
 from lesson_utils.corpus import load_corpus
 from lesson_utils.weights import _gguf_reader, find_model_file, undo_rope_permutation
 
-# The bound the fast model is held to, on 3 chat prompts x 32 greedy tokens (about 20 s here).
-# Measured on 32 prompts x 64 tokens (benchmarks/results/quantized.txt): top-1 97.5%,
-# max |dp| 0.078, perplexity 4.842 exact against 4.845 fast.
+# The bound the fast model is held to, on 2 chat questions and one long prompt x 24 greedy tokens.
+# Measured on 32 questions x 64 tokens: benchmarks/results/quantized.txt.
 TOP1_AT_LEAST = 0.90
 MAX_DP_AT_MOST = 0.15
-PERPLEXITY_WITHIN = 0.01          # relative
+PERPLEXITY_WITHIN = 0.02          # relative
 
-PROMPTS = ["What is the capital of France?", "Name three fruits.", "Write a haiku about the sea."]
+PROMPTS = ["What is the capital of France?", "Write a haiku about the sea."]
 
 
 @pytest.fixture(scope="module")
@@ -60,24 +59,38 @@ def test_int4_linear_multiplies_by_the_matrix_of_its_blocks(tensors):
     codes, d, m = Q.q4_1_blocks(tensors["blk.3.ffn_gate.weight"].data, 1536, 576)
     weight = torch.from_numpy(_as_float((codes, d, m))).float()
     layer = Q.Int4Linear(torch.from_numpy(codes), torch.from_numpy(d), torch.from_numpy(m))
-    x = torch.randn(3, 5, 576, generator=torch.Generator().manual_seed(0))
-    y = layer(x)
-    assert y.shape == (3, 5, 1536) and y.dtype == torch.float32
-    exact = x @ weight.T
-    # bfloat16 activations, scales and offsets: about 3 significant digits
-    assert float((y - exact).norm() / exact.norm()) < 0.01
-    # many rows go through float32 on the rebuilt matrix (scales and zeros still bfloat16)
-    many = torch.randn(Q.KERNEL_ROWS + 1, 576, generator=torch.Generator().manual_seed(1))
-    assert float((layer(many) - many @ weight.T).norm() / (many @ weight.T).norm()) < 0.005
-    assert torch.allclose(layer(many)[:15], layer(many[:15]), rtol=0.02, atol=0.05)
-    # dequantized() is the matrix the kernel uses: the blocks' own, to bfloat16 rounding
-    assert float((layer.dequantized() - weight).abs().max()) <= 0.01 * float(weight.abs().max())
+    assert torch.equal(layer.dequantized(), weight)        # the file's own numbers
+    gen = torch.Generator().manual_seed(0)
+    # a decoding step, one token per sequence: the 4-bit kernel, input rounded to bfloat16
+    step = torch.randn(5, 1, 576, generator=gen)
+    y = layer(step)
+    assert y.shape == (5, 1, 1536) and y.dtype == torch.float32
+    exact = step @ weight.T
+    assert 1e-4 < float((y - exact).norm() / exact.norm()) < 0.01
+    # a prompt, several tokens per sequence: float32 on the exact matrix
+    prompt = torch.randn(2, 40, 576, generator=gen)
+    assert torch.allclose(layer(prompt), prompt @ weight.T, rtol=1e-5, atol=1e-4)
+    # each row of a step is computed on its own: a batch gives each row what it gets alone
+    assert torch.equal(layer(step)[2:3], layer(step[2:3]))
     # A decoding step reads half a byte a weight, and a bfloat16 scale and zero per 32 weights:
-    # 0.625 bytes, not 4. The plain-order copy for many rows adds another half byte.
+    # 0.625 bytes, not 4. The plain-order codes and the float16 d and m for prompts add 0.625 more.
     n = weight.numel()
-    assert layer.packed.numel() * layer.packed.element_size() == n // 2
-    assert layer.scale_and_zero.numel() * 2 == n // 32 * 4
-    assert layer.nbytes() == n // 2 + n // 32 * 4 + n // 2
+    assert layer.kernel_nbytes() == n // 2 + n // 32 * 4
+    assert layer.nbytes() == 2 * (n // 2 + n // 32 * 4)
+
+
+def test_read_out_uses_the_exact_table_for_prompts_and_bfloat16_for_steps(fast, model):
+    gen = torch.Generator().manual_seed(0)
+    prompt, step = torch.randn(1, 3, 576, generator=gen), torch.randn(4, 1, 576, generator=gen)
+    assert torch.equal(fast.output(prompt), prompt @ model.embed.weight.T)
+    exact = step @ model.embed.weight.T
+    assert 1e-4 < float((fast.output(step) - exact).norm() / exact.norm()) < 0.01
+
+
+def test_fast_model_refuses_a_gpu_tensor_with_a_clear_message(fast):
+    layer = fast.blocks[0].attn.out
+    with pytest.raises(ValueError, match="CPU only"):
+        layer(torch.zeros(1, 1, 576, device="meta"))
 
 
 def test_int4_linear_from_float_round_trips_a_matrix_on_its_own_grid(tensors):
@@ -93,19 +106,48 @@ def test_int4_linear_refuses_codes_it_cannot_hold(codes):
         Q.Int4Linear(codes, torch.ones(4, 1), torch.zeros(4, 1))
 
 
+def test_blocks_of_the_wrong_size_are_refused(tensors):
+    data = tensors["blk.0.ffn_down.weight"].data
+    with pytest.raises(ValueError, match="not Q4_1 blocks of a 576 x 1535"):
+        Q.q4_1_blocks(data, 576, 1535)
+    with pytest.raises(ValueError, match="not Q4_1 blocks"):
+        Q.q4_1_blocks(data, 575, 1536)
+
+
+def test_q4_1_blocks_agree_with_the_one_block_decoder_of_notebook_00(tensors):
+    from lesson_utils.gguf_file import decode_q4_1_block
+    data = tensors["blk.0.attn_q.weight"].data
+    codes, d, m = Q.q4_1_blocks(data, 576, 576)
+    first = bytes(np.ascontiguousarray(data).reshape(-1)[:20])
+    np.testing.assert_array_equal(_as_float((codes, d, m))[0, :32], decode_q4_1_block(first))
+
+
 def test_fast_model_holds_the_exact_model_s_matrices_in_its_blocks(fast, model):
     """Catches a wrong row order (RoPE permutation, q/k/v or gate/up concatenation)."""
     for i in (0, 29):
         ours, theirs = fast.blocks[i], model.blocks[i]
         for name in ("attn.qkv", "attn.out", "ffn.gate_up", "ffn.down"):
-            quantized = ours.get_submodule(name).dequantized()
             exact = theirs.get_submodule(name).weight
-            assert float((quantized - exact).abs().max()) <= 0.01 * float(exact.abs().max()), name
+            assert torch.equal(ours.get_submodule(name).dequantized(), exact), name
+
+
+def test_fast_model_reads_a_prompt_exactly_as_the_exact_model(fast, model, tokenizer):
+    ids = torch.tensor([tokenizer.encode("The quick brown fox jumps over the lazy dog.")])
+    with torch.inference_mode():
+        assert torch.equal(fast(ids).logits, model(ids).logits)
 
 
 def test_fast_embedding_is_the_exact_table_bit_for_bit(fast, model):
     ids = torch.tensor([[0, 1, 2, 1000, 49151]])
     assert torch.equal(fast.embed(ids), model.embed(ids))
+    assert torch.equal(fast.embed.weight, model.embed.weight)      # for code that reads the table
+
+
+def test_code_that_reads_weights_gets_the_exact_numbers_from_the_fast_model(fast, model, tokenizer):
+    from lesson_utils.logit_lens import layer_probs
+    ids = tokenizer.encode("The capital of France is")
+    assert torch.equal(fast.blocks[3].ffn.down.weight, model.blocks[3].ffn.down.weight)
+    assert torch.equal(layer_probs(fast, ids), layer_probs(model, ids))     # a prompt: exact route
 
 
 def test_undo_rope_permutation_moves_scales_with_their_rows():
@@ -116,16 +158,18 @@ def test_undo_rope_permutation_moves_scales_with_their_rows():
 
 def test_fast_model_holds_under_half_the_bytes(fast, model):
     exact, small = Q.model_bytes(model), Q.model_bytes(fast)
-    assert exact > 530e6 and small < 0.4 * exact
+    assert exact > 530e6 and small < 0.45 * exact
     assert Q.is_fast(fast) and not Q.is_fast(model)
 
 
 def test_fast_model_stays_close_to_the_exact_one(fast, model, tokenizer):
     chat = ChatModel(model, tokenizer)
-    prompts = [tokenizer.encode(chat.chat_prompt(p)) for p in PROMPTS]
-    text = tokenizer.encode(load_corpus()[:2000])
-    result = Q.agreement(model, fast, prompts, new_tokens=32, text_ids=text, window=512)
-    assert result["top1_steps"] >= 3 * 16
+    story = load_corpus()[:400]                     # a prompt of about 100 tokens
+    prompts = [tokenizer.encode(chat.chat_prompt(p)) for p in PROMPTS] + [tokenizer.encode(story)]
+    assert len(prompts[-1]) > 64
+    text = tokenizer.encode(load_corpus()[2000:2600])
+    result = Q.agreement(model, fast, prompts, new_tokens=24, text_ids=text, window=512)
+    assert result["top1_steps"] >= 3 * 12
     assert result["top1_agree"] >= TOP1_AT_LEAST * result["top1_steps"], result
     assert result["max_dp_top5"] <= MAX_DP_AT_MOST, result
     ratio = result["perplexity_fast"] / result["perplexity_exact"]
@@ -141,7 +185,7 @@ def test_agreement_of_a_model_with_itself_is_perfect(model, tokenizer):
 
 
 def test_fast_chat_model_answers_and_says_what_it_is():
-    lm = load_chat_model(fast=True)
+    lm = load_chat_model(fast=True, device="cpu")
     assert "fast path" in repr(lm) and "MB of weights" in repr(lm)
     assert "Paris" in lm.chat("What is the capital of France?", max_new_tokens=16)
     replies = lm.generate_batch(["Hello", "The sky is"], max_new_tokens=4)
