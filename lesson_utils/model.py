@@ -88,6 +88,11 @@ class KVCache:
         self.values[layer, :, :, self.length:end] = v
         return self.keys[layer, :, :, :end], self.values[layer, :, :, :end]
 
+    def keep_rows(self, keep: torch.Tensor) -> None:
+        """Keep only the sequences where `keep` (B,) is True, e.g. to drop finished ones."""
+        self.keys = self.keys[:, keep]
+        self.values = self.values[:, keep]
+
 
 class RMSNorm(nn.Module):
     """Scale each token's vector to root-mean-square 1, then by a learned gain per feature.

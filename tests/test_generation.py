@@ -149,6 +149,31 @@ def test_stream_batch_marks_finished_prompts_with_none(model, prompts):
     assert [s[1] for s in steps] == alone[1]
 
 
+def _batch_sizes_seen(model):
+    """Record the batch size of every forward call of the model; returns (sizes, hook handle)."""
+    sizes = []
+    handle = model.register_forward_pre_hook(lambda module, args: sizes.append(args[0].shape[0]))
+    return sizes, handle
+
+
+@pytest.mark.parametrize("settings", [{"temperature": 0}, {"temperature": 1.0, "seed": 7}])
+def test_finished_prompts_leave_the_batch_without_changing_any_reply(model, prompts, monkeypatch, settings):
+    settings = {"max_new_tokens": 10, "stop_ids": [13, 30, 198], **settings}
+    monkeypatch.setattr(generation, "DROP_SHARE", 2.0)             # never drop: the plain batch
+    kept = generate_batch(model, prompts, **settings)
+    monkeypatch.setattr(generation, "DROP_SHARE", 1e-9)            # drop as soon as one finishes
+    sizes, handle = _batch_sizes_seen(model)
+    try:
+        dropped = generate_batch(model, prompts, **settings)
+    finally:
+        handle.remove()
+    assert dropped == kept
+    lengths = sorted(len(out) for out in kept)
+    assert lengths[0] < settings["max_new_tokens"] - 1, "no reply ended early: the test shows nothing"
+    assert sizes[0] == len(prompts) and min(sizes) < len(prompts)
+    assert sizes == sorted(sizes, reverse=True)                   # rows only ever leave
+
+
 def test_seeded_batch_sampling_is_reproducible(model, prompts):
     settings = {"max_new_tokens": 5, "temperature": 1.0, "seed": 42}
     assert generate_batch(model, prompts, **settings) == generate_batch(model, prompts, **settings)
