@@ -1,8 +1,9 @@
 """Autoregressive generation: predict a token, append it, repeat.
 
 The loop is kept lean because it runs once per generated token: one KV cache
-allocated up front, logits computed for the last position only, no attention mask
-unless prompts of different lengths share a batch.
+allocated up front (copied smaller when finished prompts leave a batch), logits
+computed for the last position only, no attention mask unless prompts of different
+lengths share a batch.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import torch
 from .model import KVCache, Transformer
 from .sampling import check_sampling_args, sample_next
 
-# A batch drops its finished prompts once this share of it has finished: each step then
-# costs less. Dropping rows copies the KV cache, so it is not done for every single one.
+# A batch drops its finished prompts once this share of it has finished (between 0 and 1;
+# 1 or more: never): each step then costs less. Dropping rows copies the KV cache, so it is
+# not done for every single one. The rows left may then round differently from the full
+# batch, so a near-tie can, rarely, pick another token, as batching itself can.
 DROP_SHARE = 0.25
 
 
@@ -108,14 +111,18 @@ def stream_batch(model: Transformer, prompts: Sequence[Sequence[int]], *, max_ne
         if bool(done.all()) or step == max_new_tokens - 1:
             return
         still = ~done[rows]
-        if int(still.sum()) <= (1 - DROP_SHARE) * len(rows):   # enough have finished: drop them
+        left = int(still.sum())
+        if left < len(rows) and left <= (1 - DROP_SHARE) * len(rows):   # enough have finished
             rows, mask = rows[still], mask[still]
             cache.keep_rows(still)
         if ragged:
             mask = torch.cat([mask, torch.ones((len(rows), 1), dtype=mask.dtype, device=device)], dim=1)
-        logits = logits.clone()              # finished rows keep their last logits, never used again
-        logits[rows] = model(new[rows, None], cache=cache, attention_mask=mask if ragged else None,
-                             last_only=True).logits[:, -1]
+        out = model(new[rows, None], cache=cache, attention_mask=mask if ragged else None,
+                    last_only=True).logits[:, -1]
+        if len(rows) == B:
+            logits = out
+        else:       # a dropped row keeps its last logits: drawn from with the others, then ignored
+            logits[rows] = out
 
 
 def stream(model: Transformer, prompt: Sequence[int], **settings) -> Iterator[int]:

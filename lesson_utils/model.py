@@ -66,7 +66,8 @@ class KVCache:
     """Keys and values of tokens already seen, so generation computes each token once.
 
     Preallocated for `max_len` positions: appending is a copy into a slice, never a
-    torch.cat that would reallocate on every step.
+    torch.cat that would reallocate on every step. keep_rows() makes a smaller copy,
+    which briefly holds both.
     """
 
     def __init__(self, config: ModelConfig, batch_size: int, max_len: int,

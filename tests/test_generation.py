@@ -174,6 +174,26 @@ def test_finished_prompts_leave_the_batch_without_changing_any_reply(model, prom
     assert sizes == sorted(sizes, reverse=True)                   # rows only ever leave
 
 
+def test_the_shipped_share_drops_rows_of_a_repeated_prompt(model, prompts, monkeypatch):
+    """Equal prompts (no padding mask), sampled as notebook 05 does, with DROP_SHARE as shipped."""
+    batch = [prompts[1]] * 8
+    settings = {"max_new_tokens": 10, "temperature": 1.0, "seed": 3, "stop_ids": [13, 30, 198]}
+    monkeypatch.setattr(generation, "DROP_SHARE", 2.0)             # never drop
+    kept = generate_batch(model, batch, **settings)
+    monkeypatch.undo()
+    assert generation.DROP_SHARE < 1
+    seen = _recording_sampler(monkeypatch)
+    sizes, handle = _batch_sizes_seen(model)
+    try:
+        dropped = generate_batch(model, batch, **settings)
+    finally:
+        handle.remove()
+    assert dropped == kept
+    assert sum(len(out) < settings["max_new_tokens"] - 1 for out in kept) >= 2, "too few replies ended early"
+    assert all(logits.shape[0] == len(batch) for logits in seen)   # every row is drawn at every step
+    assert min(sizes) < len(batch) and sizes == sorted(sizes, reverse=True)
+
+
 def test_seeded_batch_sampling_is_reproducible(model, prompts):
     settings = {"max_new_tokens": 5, "temperature": 1.0, "seed": 42}
     assert generate_batch(model, prompts, **settings) == generate_batch(model, prompts, **settings)
