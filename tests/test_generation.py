@@ -149,11 +149,14 @@ def test_stream_batch_marks_finished_prompts_with_none(model, prompts):
     assert [s[1] for s in steps] == alone[1]
 
 
-def _batch_sizes_seen(model):
-    """Record the batch size of every forward call of the model; returns (sizes, hook handle)."""
+def _generate_watching_sizes(model, prompts, settings):
+    """generate_batch, and the batch size of every forward call of the model it made."""
     sizes = []
     handle = model.register_forward_pre_hook(lambda module, args: sizes.append(args[0].shape[0]))
-    return sizes, handle
+    try:
+        return generate_batch(model, prompts, **settings), sizes
+    finally:
+        handle.remove()
 
 
 @pytest.mark.parametrize("settings", [{"temperature": 0}, {"temperature": 1.0, "seed": 7}])
@@ -162,11 +165,7 @@ def test_finished_prompts_leave_the_batch_without_changing_any_reply(model, prom
     monkeypatch.setattr(generation, "DROP_SHARE", 2.0)             # never drop: the plain batch
     kept = generate_batch(model, prompts, **settings)
     monkeypatch.setattr(generation, "DROP_SHARE", 1e-9)            # drop as soon as one finishes
-    sizes, handle = _batch_sizes_seen(model)
-    try:
-        dropped = generate_batch(model, prompts, **settings)
-    finally:
-        handle.remove()
+    dropped, sizes = _generate_watching_sizes(model, prompts, settings)
     assert dropped == kept
     lengths = sorted(len(out) for out in kept)
     assert lengths[0] < settings["max_new_tokens"] - 1, "no reply ended early: the test shows nothing"
@@ -183,11 +182,7 @@ def test_the_shipped_share_drops_rows_of_a_repeated_prompt(model, prompts, monke
     monkeypatch.undo()
     assert generation.DROP_SHARE < 1
     seen = _recording_sampler(monkeypatch)
-    sizes, handle = _batch_sizes_seen(model)
-    try:
-        dropped = generate_batch(model, batch, **settings)
-    finally:
-        handle.remove()
+    dropped, sizes = _generate_watching_sizes(model, batch, settings)
     assert dropped == kept
     assert sum(len(out) < settings["max_new_tokens"] - 1 for out in kept) >= 2, "too few replies ended early"
     assert all(logits.shape[0] == len(batch) for logits in seen)   # every row is drawn at every step
