@@ -167,7 +167,7 @@ print(inspect.getsource(Block.forward))
 source = inspect.getsource(Transformer.forward)
 print(source[source.index("        positions, mask"):])
 model_lines = len(inspect.getsource(inspect.getmodule(Transformer)).splitlines())
-print(f"model.py has {model_lines} lines, comments included.")
+print(f"model.py has about {round(model_lines, -2)} lines, comments included.")  # rounded: the file changes
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A few hundred lines of code and 134.5 million numbers: that is the entire model. Notebooks 02 and
