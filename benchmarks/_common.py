@@ -71,8 +71,8 @@ def setup_torch():
 
 
 def chat_prompt_ids(question: str, system: str | None = SYSTEM) -> list[int]:
-    from lesson_utils.chat import render_chat, user
-    from lesson_utils.tokenizers import get_tokenizer
+    from lesson_utils.llm.chat import render_chat, user
+    from lesson_utils.llm.tokenizers import get_tokenizer
     return get_tokenizer("smollm2").encode(render_chat(user(question, system)))
 
 
@@ -260,7 +260,7 @@ def load_hf_model(dtype=None):
     from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
-    from lesson_utils.weights import find_model_file
+    from lesson_utils.llm.weights import find_model_file
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     p = find_model_file()

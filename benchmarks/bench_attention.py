@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_attention.py [--quick]
 
 For each sequence length T: causal attention over T vectors of width 576 in one go
-(lesson_utils.attention.causal_attention_all_at_once) against a recurrent network that
+(lesson_utils.inside.attention.causal_attention_all_at_once) against a recurrent network that
 reads the same T vectors one at a time (recurrent_steps). Both on the CPU, and on CUDA
 when present. Also the multiply-adds each needs, to show that the faster one is not
 the one doing less arithmetic.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import _common as C
 
 import lesson_utils  # noqa: F401  (thread policy before torch)
-from lesson_utils.attention import time_parallel_vs_sequential
+from lesson_utils.inside.attention import time_parallel_vs_sequential
 
 
 def main() -> None:

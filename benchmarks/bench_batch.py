@@ -4,8 +4,8 @@
 inside the batch) each get 64 new tokens, greedy, with no stop token, so every prompt
 produces exactly 64:
 
-    batch   lesson_utils.generation.generate_batch(model, prompts, max_new_tokens=64, temperature=0)
-    single  lesson_utils.generation.generate(model, p, ...) for each prompt in turn
+    batch   lesson_utils.llm.generation.generate_batch(model, prompts, max_new_tokens=64, temperature=0)
+    single  lesson_utils.llm.generation.generate(model, p, ...) for each prompt in turn
 
 Both are timed end to end (prefill included) and interleaved in each repetition; the
 aggregate speed is all new tokens / seconds. Side check: each prompt's output in the
@@ -48,8 +48,8 @@ def main():
     C.WAIT["max_s"] = 10 if args.quick else 120
 
     torch = C.setup_torch()
-    from lesson_utils.generation import generate, generate_batch
-    from lesson_utils.weights import load_transformer
+    from lesson_utils.llm.generation import generate, generate_batch
+    from lesson_utils.llm.weights import load_transformer
     say = C.Report()
     model = load_transformer(device="cpu")
     all_prompts = [C.chat_prompt_ids(q) for q in C.QUESTIONS]
@@ -143,9 +143,9 @@ def main():
     # ------------------------------------------------ replies that end
     # Real chat replies end at the end-of-turn token, at different steps. The batch drops the
     # finished ones (generation.DROP_SHARE); here the same batch runs with and without that.
-    from lesson_utils import generation
-    from lesson_utils.chat import END_OF_TURN
-    from lesson_utils.tokenizers import get_tokenizer
+    from lesson_utils.llm import generation
+    from lesson_utils.llm.chat import END_OF_TURN
+    from lesson_utils.llm.tokenizers import get_tokenizer
     stop_ids = [get_tokenizer("smollm2").encode(END_OF_TURN)[0]]
     ending = {"max_new_tokens": 2 * new_tokens, "temperature": 0, "stop_ids": stop_ids}
     say()

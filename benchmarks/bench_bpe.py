@@ -1,4 +1,4 @@
-"""BPE training speed: lesson_utils.bpe.train_bpe against the naive trainer, side by side.
+"""BPE training speed: lesson_utils.scratch.bpe.train_bpe against the naive trainer, side by side.
 
     .venv/bin/python benchmarks/bench_bpe.py            # about 5 minutes
     .venv/bin/python benchmarks/bench_bpe.py --quick    # a smoke run on a slice of the corpus
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import _common as C
 
-from lesson_utils.bpe import train_bpe, train_bpe_naive
-from lesson_utils.corpus import load_corpus
+from lesson_utils.assets import load_corpus
+from lesson_utils.scratch.bpe import train_bpe, train_bpe_naive
 
 
 def main() -> None:

@@ -3,9 +3,9 @@
 Both models hold the same float32 weights (ours from our cache, transformers' from its
 own GGUF loader) and generate greedily from the same ~30-token chat-formatted prompt,
 with no stop token, so both produce exactly N tokens. Beside them runs our fast path, the
-file's 4-bit weights run as 4-bit (lesson_utils.quantized), on the same prompt:
+file's 4-bit weights run as 4-bit (lesson_utils.llm.quantized), on the same prompt:
 
-    ours          lesson_utils.generation.generate(model, ids, max_new_tokens=N, temperature=0)
+    ours          lesson_utils.llm.generation.generate(model, ids, max_new_tokens=N, temperature=0)
     fast          the same call on load_fast_transformer()
     transformers  model.generate(ids, max_new_tokens=N, min_new_tokens=N, do_sample=False)
 
@@ -38,7 +38,7 @@ FAST_TARGET_RATIO = 3.0     # fast path / transformers
 
 def fast_bytes(fast) -> dict:
     """Bytes the fast model holds, by kind, and the bytes one decode step reads."""
-    from lesson_utils.quantized import Int4Linear, Int8Embedding, ReadOut
+    from lesson_utils.llm.quantized import Int4Linear, Int8Embedding, ReadOut
     held, read = defaultdict(int), 0
     for module in fast.modules():
         if isinstance(module, Int4Linear):
@@ -58,7 +58,7 @@ def fast_bytes(fast) -> dict:
 # ---------------------------------------------------------------- generation runs
 
 def run_ours(model, ids, n):
-    from lesson_utils.generation import generate
+    from lesson_utils.llm.generation import generate
     return generate(model, ids, max_new_tokens=n, temperature=0)
 
 
@@ -145,14 +145,15 @@ def _category(event, where: str | None) -> str:
         return "FFN matmuls (gate_up, down)" if event.name == "aten::linear" else "FFN silu * up"
     table = {"apply_rope": "RoPE", "KVCache.store": "KV cache write", "RMSNorm.forward": "RMSNorm",
              "Block.forward": "residual adds", "_check_ids": "id checks (min/max)",
+             "Transformer.rope_and_mask": "positions / mask",
              "Transformer._positions_and_mask": "positions / mask"}
     return table.get(where, where)
 
 
 def profile_decode(torch, model, ids, steps: int = 20) -> dict:
     """Time per decode step: unprofiled wall, and the profiler's split of the op time."""
-    import lesson_utils.model as M
-    from lesson_utils.model import KVCache
+    import lesson_utils.llm.model as M
+    from lesson_utils.llm.model import KVCache
 
     def prefilled():
         cache = KVCache(model.config, 1, len(ids) + steps + 1)
@@ -180,8 +181,8 @@ def profile_decode(torch, model, ids, steps: int = 20) -> dict:
             decode(cache, token)
             profiled_wall = (time.perf_counter() - start) / steps
 
-    # Python events are named relative to a sys.path entry: ".../lesson_utils/model.py(123): f".
-    model_file = "lesson_utils/model.py"
+    # Python events are named relative to a sys.path entry: ".../lesson_utils/llm/model.py(123): f".
+    model_file = "lesson_utils/llm/model.py"
     ranges = _function_ranges(M)
     per_cat: dict[str, float] = defaultdict(float)
     n_ops = 0
@@ -200,7 +201,7 @@ def profile_decode(torch, model, ids, steps: int = 20) -> dict:
 def overhead_floor(torch, model, ids, steps: int = 20) -> float:
     """ms per decode step of a model with the same 30-layer structure but tiny widths: the
     cost of issuing the ~1900 ops of a step (Python, dispatch), with almost no arithmetic."""
-    from lesson_utils.model import KVCache, ModelConfig, Transformer
+    from lesson_utils.llm.model import KVCache, ModelConfig, Transformer
     tiny_config = ModelConfig(vocab_size=256, dim=72, n_layers=model.config.n_layers, n_heads=9,
                               n_kv_heads=3, hidden_dim=96, context_length=512)
     tiny = Transformer(tiny_config).eval()
@@ -290,8 +291,8 @@ def main():
     n_long = args.new_tokens or (33 if args.quick else 129)
 
     torch = C.setup_torch()
-    from lesson_utils.quantized import fast_transformer_from_gguf
-    from lesson_utils.weights import load_transformer
+    from lesson_utils.llm.quantized import fast_transformer_from_gguf
+    from lesson_utils.llm.weights import load_transformer
     say = C.Report()
     model = load_transformer(device="cpu")
     fast = fast_transformer_from_gguf()
@@ -304,7 +305,7 @@ def main():
     ours_out, hf_out = run_ours(model, ids, n_long), run_hf(hf, ids, n_long)
     same_prefix = next((i for i, (a, b) in enumerate(zip(ours_out, hf_out, strict=True)) if a != b),
                        len(ours_out))
-    from lesson_utils.tokenizers import get_tokenizer
+    from lesson_utils.llm.tokenizers import get_tokenizer
     tok = get_tokenizer("smollm2")
     end_ids = {tok.encode("<|im_end|>")[0], tok.encode("<|endoftext|>")[0]}
     note = ""

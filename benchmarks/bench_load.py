@@ -57,7 +57,7 @@ def child_ours(phases: bool) -> dict:
     """Load our model once; with `phases`, also time the parts of the load call."""
     t0 = time.perf_counter()
     torch = C.setup_torch()
-    import lesson_utils.weights as W
+    import lesson_utils.llm.weights as W
     import_s = time.perf_counter() - t0
     rss_import = _rss_mb()
 
@@ -75,7 +75,7 @@ def child_ours(phases: bool) -> dict:
             setattr(owner, name, timed)
         wrap(W, "file_sha256", "sha256 of the GGUF file (cache key)")
         wrap(W, "_crc32", "CRC-32 of the cache files")
-        wrap(W, "_gguf_reader", "open GGUF (import gguf + GGUFReader)")
+        wrap(W, "gguf_reader", "open GGUF (import gguf + GGUFReader)")
         wrap(W, "read_state_dict", "dequantize + reorder (read_state_dict)")
         wrap(W, "read_vocab", "read vocabulary")
         wrap(torch, "save", "torch.save weights.pt")
@@ -107,7 +107,7 @@ def child_hf() -> dict:
     from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
-    from lesson_utils.weights import find_model_file
+    from lesson_utils.llm.weights import find_model_file
     import_s = time.perf_counter() - t0
     rss_import = _rss_mb()
     hf_logging.set_verbosity_error()

@@ -19,14 +19,14 @@ import resource
 import _common as C
 
 import lesson_utils  # noqa: F401  (thread policy before torch)
-from lesson_utils.chat_model import load_chat_model
-from lesson_utils.corpus import ASSETS, load_corpus
-from lesson_utils.dpo import dpo_loss, policy_logprobs, trainable_copy
-from lesson_utils.post_training import answer_logprobs, chat_sequence, frozen_pass, pad_right
-from lesson_utils.preferences import load_pairs
-from lesson_utils.pretraining import prepare_corpus
-from lesson_utils.reward_hacking import happy_word_reward, optimise_against_reward
-from lesson_utils.tiny_gpt import TinyConfig, TinyGPT
+from lesson_utils.assets import ASSETS, load_corpus
+from lesson_utils.llm.chat_model import load_chat_model
+from lesson_utils.post_training.dpo import dpo_loss, policy_logprobs, trainable_copy
+from lesson_utils.post_training.preferences import load_pairs
+from lesson_utils.post_training.reward_hacking import happy_word_reward, optimise_against_reward
+from lesson_utils.post_training.sequences import answer_logprobs, chat_sequence, frozen_pass, pad_right
+from lesson_utils.scratch.pretraining import prepare_corpus
+from lesson_utils.scratch.tiny_gpt import TinyConfig, TinyGPT
 
 TRAINED = 4
 

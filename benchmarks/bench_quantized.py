@@ -2,7 +2,7 @@
 
 On the 32 chat-formatted questions of _common.QUESTIONS, the exact model writes 64 tokens
 greedily; the fast model reads the same text token by token (as it does when it generates)
-and writes its own 64 greedy tokens. Printed (lesson_utils.quantized.agreement):
+and writes its own 64 greedy tokens. Printed (lesson_utils.llm.quantized.agreement):
 
     top-1 agreement   steps where both models put the same token first, of all steps, with
                       a 95% interval from a bootstrap over prompts (the steps of one prompt
@@ -41,10 +41,10 @@ def bootstrap_over_prompts(per_prompt: list[tuple[int, int]], draws: int = 10_00
 def main():
     args = C.quick_args(__doc__, "4 prompts x 16 tokens, 2,000 characters of corpus")
     torch = C.setup_torch()
-    from lesson_utils.corpus import load_corpus
-    from lesson_utils.quantized import agreement, fast_transformer_from_gguf
-    from lesson_utils.tokenizers import get_tokenizer
-    from lesson_utils.weights import load_transformer
+    from lesson_utils.assets import load_corpus
+    from lesson_utils.llm.quantized import agreement, fast_transformer_from_gguf
+    from lesson_utils.llm.tokenizers import get_tokenizer
+    from lesson_utils.llm.weights import load_transformer
 
     say = C.Report()
     exact, fast = load_transformer(device="cpu"), fast_transformer_from_gguf()

@@ -23,8 +23,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import lesson_utils  # noqa: E402,F401  (thread policy before torch)
-from lesson_utils.chat_model import load_chat_model  # noqa: E402
-from lesson_utils.widgets import NextTokenStepper, SamplingLab  # noqa: E402
+from lesson_utils.llm.chat_model import load_chat_model  # noqa: E402
+from lesson_utils.ui import NextTokenStepper, SamplingLab  # noqa: E402
 
 TEXT = ("In the small village by the sea, the old fisherman told the children a story about a whale "
         "that sang every night under the bright moon, and the children listened until the fire went out.")

@@ -1,7 +1,7 @@
 """What would make our decode faster? Candidate changes, applied in this process only.
 
 Nothing in lesson_utils is edited: the changes are applied by swapping methods of the
-classes in lesson_utils.model for the duration of a run. The variants:
+classes in lesson_utils.llm.model for the duration of a run. The variants:
 
     file-mapped   for reference: the weights left in the torch.load(mmap=True) file
                   mapping, as load_transformer did before it copied them out
@@ -29,11 +29,12 @@ from bench_decode import run_hf, run_ours
 VARIANTS = ["file-mapped", "shipped", "+rmsnorm", "+rope-once"]
 
 
-def _attention_forward_rope_once(self, x, cos, sin, mask, cache, layer, want_weights):
+def _attention_forward_rope_once(self, x, rope, mask, cache=None, want_weights=False):
     import torch.nn.functional as F
 
-    from lesson_utils.model import apply_rope
+    from lesson_utils.llm.model import apply_rope
     B, T, _ = x.shape
+    cos, sin = rope
     H, K, hd = self.n_heads, self.n_kv_heads, self.hd
     qkv = self.qkv(x)
     qk = qkv[..., : (H + K) * hd].view(B, T, H + K, hd).transpose(1, 2)     # (B, H + K, T, hd)
@@ -41,7 +42,7 @@ def _attention_forward_rope_once(self, x, cos, sin, mask, cache, layer, want_wei
     q, k = qk[:, :H], qk[:, H:]
     v = qkv[..., (H + K) * hd:].view(B, T, K, hd).transpose(1, 2)
     if cache is not None:
-        k, v = cache.store(layer, k, v)
+        k, v = cache.store(self.layer, k, v)
     if want_weights:
         y, weights = self.attend(q, k, v, mask)
     else:
@@ -57,7 +58,7 @@ def _rmsnorm_forward_fused(self, x):
 @contextlib.contextmanager
 def patched(variant: str):
     """Swap in the changes of `variant` (each builds on the one before it)."""
-    import lesson_utils.model as M
+    import lesson_utils.llm.model as M
     level = VARIANTS.index(variant)
     saved = {(M.Attention, "forward"): M.Attention.forward, (M.RMSNorm, "forward"): M.RMSNorm.forward}
     try:
@@ -75,7 +76,7 @@ def load_models():
     """(model with file-mapped weights, model as load_transformer returns it)."""
     import torch
 
-    from lesson_utils.weights import ensure_cache, load_transformer
+    from lesson_utils.llm.weights import ensure_cache, load_transformer
     shipped = load_transformer(device="cpu")
     mapped = load_transformer(device="cpu")
     state_dict = torch.load(ensure_cache() / "weights.pt", mmap=True, weights_only=True)
@@ -84,7 +85,7 @@ def load_models():
 
 
 def batch_whatif(args, say):
-    from lesson_utils.generation import generate, generate_batch
+    from lesson_utils.llm.generation import generate, generate_batch
     repeats = args.repeats or (1 if args.quick else 3)
     new_tokens = 16 if args.quick else 64
     mapped, shipped = load_models()

@@ -1,7 +1,7 @@
-"""`python -m lesson_utils COMMAND`: see lesson_utils/cli.py."""
+"""`python -m lesson_utils COMMAND`: see lesson_utils/admin/cli.py."""
 
 import sys
 
-from .cli import main
+from .admin.cli import main
 
 sys.exit(main())

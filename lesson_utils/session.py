@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import torch
 
-from . import viz
+from .ui import viz
 
 THREADS_VARIABLE = "LESSON_THREADS"
 
@@ -40,7 +40,7 @@ def setup(seed: int = 0, threads: int | None = None, device=None,
     viz.use_style(presenter)
     if viz.presenting(presenter):
         _show_html(viz.presenter_css())
-    from .weights import pick_device
+    from .llm.weights import pick_device
     chosen = pick_device(device)
     print(f"Python {sys.version.split()[0]} · PyTorch {torch.__version__} · "
           f"{threads} CPU threads · seed {seed} · running on {describe_device(chosen)}")

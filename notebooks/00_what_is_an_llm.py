@@ -49,13 +49,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from lesson_utils import exercises, viz
-from lesson_utils.chat import render_chat
-from lesson_utils.chat_model import load_chat_model
-from lesson_utils.gguf_file import decode_q4_1_block, describe_model_file, raw_q4_1_block
-from lesson_utils.model import Block, Transformer
+from lesson_utils import exercises
+from lesson_utils.llm import (Block, Transformer, decode_q4_1_block, describe_model_file, load_chat_model,
+                              raw_q4_1_block, render_chat)
 from lesson_utils.session import setup
-from lesson_utils.widgets import ChatBox, NextTokenExplorer
+from lesson_utils.ui import ChatBox, NextTokenExplorer, viz
 
 device = setup(seed=0)
 
@@ -145,7 +143,7 @@ lm = load_chat_model()
 lm
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The program is written in plain PyTorch in `lesson_utils/model.py`. Its road map:
+# The program is written in plain PyTorch in `lesson_utils/llm/model.py`. Its road map:
 #
 # > token ids → one row of the token table for each → 30 blocks → a final normalisation → a score for
 # > every token in the vocabulary
@@ -153,8 +151,8 @@ lm
 # Each block does two things: an *attention* step, where each token gathers information from the
 # tokens before it (notebook 03), and a *feed-forward* step, which works on each token alone. Both
 # add their result to the running vector (the *residual*) rather than replacing it. This is all the
-# code that runs for one block; the model repeats it 30 times (the names `cos`, `sin`, `mask` and
-# `cache` are details of attention, explained in notebook 03):
+# code that runs for one block; the model repeats it 30 times (the names `rope`, `mask`, `cache` and
+# `want_weights` are details of attention, explained in notebook 03):
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(Block.forward))
@@ -165,7 +163,7 @@ print(inspect.getsource(Block.forward))
 
 # %% slideshow={"slide_type": "fragment"}
 source = inspect.getsource(Transformer.forward)
-print(source[source.index("        positions, mask"):])
+print(source[source.index("        rope, mask"):])
 model_lines = len(inspect.getsource(inspect.getmodule(Transformer)).splitlines())
 print(f"model.py has about {round(model_lines, -2)} lines, comments included.")  # rounded: the file changes
 
@@ -460,7 +458,7 @@ print(f"memory for the 32-bit numbers: {info['n_params'] * 4 / 1e6:.0f} MB")
 # Writing one token means reading every number of the model once. `load_chat_model()` widened the
 # file's 4-bit codes to 32-bit numbers (538 MB); the fast model keeps the codes (123 MB to read per
 # token) and uses PyTorch's 4-bit matrix multiply, which unpacks them inside the multiplication
-# (the code is in `lesson_utils/quantized.py`). Reading your prompt still uses the exact 32-bit
+# (the code is in `lesson_utils/llm/quantized.py`). Reading your prompt still uses the exact 32-bit
 # numbers; only the writing steps use 4 bits. It is faster, but by less than the bytes saved:
 # unpacking the codes inside the multiplication is work too, and on many processors that work,
 # not reading memory, now sets the speed (`benchmarks/README.md` measures it). On a GPU,

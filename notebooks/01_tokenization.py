@@ -51,15 +51,13 @@ import time
 import matplotlib.pyplot as plt
 import regex
 
-from lesson_utils import exercises, viz
-from lesson_utils.bpe import merge, pair_counts, tokens_after_each_merge, train_bpe, train_bpe_naive
-from lesson_utils.chat import drop_oldest_turns, render_chat
-from lesson_utils.chat_model import load_chat_model
-from lesson_utils.corpus import load_corpus
+from lesson_utils import exercises
+from lesson_utils.llm import (SMOLLM2_SPLIT_PATTERN, compare_tokenizers, drop_oldest_turns, get_tokenizer,
+                              load_chat_model, price_usd, render_chat, text_stats, token_spans)
+from lesson_utils.scratch import merge, pair_counts, tokens_after_each_merge, train_bpe, train_bpe_naive
+from lesson_utils.assets import load_corpus
 from lesson_utils.session import setup
-from lesson_utils.token_economy import compare_tokenizers, price_usd, text_stats, token_spans
-from lesson_utils.tokenizers import SMOLLM2_SPLIT_PATTERN, get_tokenizer
-from lesson_utils.widgets import MergeStepper, TokenHighlighter
+from lesson_utils.ui import MergeStepper, TokenHighlighter, viz
 
 device = setup(seed=0)
 
@@ -132,12 +130,12 @@ counts = count_pairs(ids)
 top = sorted(counts.items(), key=lambda item: -item[1])[:5]
 for (a, b), n in top:
     print(f"({a:3}, {b:3}) = {bytes([a, b])!r:7} occurs {n} times")
-print("same counts as lesson_utils.bpe.pair_counts:", counts == pair_counts(ids))
+print("same counts as lesson_utils.scratch.bpe.pair_counts:", counts == pair_counts(ids))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Step 2 is `merge(ids, pair, new_id)`: go through the list from left to right and, wherever the
 # pair occurs, put the new id instead of its two tokens. You write it yourself in the exercise below;
-# until then we use the version in `lesson_utils.bpe`.
+# until then we use the version in `lesson_utils.scratch.bpe`.
 
 # %% slideshow={"slide_type": "fragment"}
 pair = max(counts, key=counts.get)

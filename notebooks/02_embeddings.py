@@ -50,12 +50,12 @@ from itertools import combinations
 import matplotlib.pyplot as plt
 import torch
 
-from lesson_utils import exercises, viz
-from lesson_utils.chat_model import load_chat_model
-from lesson_utils.embeddings import (WordMap, WordVectors, contextual_vectors, cosine_similarity,
-                                     sense_separation, sentence_embedding, unit)
+from lesson_utils import exercises
+from lesson_utils.llm import load_chat_model
+from lesson_utils.inside import (WordMap, WordVectors, contextual_vectors, cosine_similarity,
+                                 sense_separation, sentence_embedding, unit)
 from lesson_utils.session import setup
-from lesson_utils.widgets import WordMapExplorer
+from lesson_utils.ui import WordMapExplorer, viz
 
 device = setup(seed=0)
 lm = load_chat_model()

@@ -52,14 +52,13 @@ import math
 import matplotlib.pyplot as plt
 import torch
 
-from lesson_utils import exercises, viz
-from lesson_utils.attention import (attention_record, capture_attention, induction_scores, previous_token_scores,
-                                    record_from_ids, repeated_random_tokens, time_parallel_vs_sequential, top_heads)
-from lesson_utils.chat_model import load_chat_model
-from lesson_utils.logit_lens import block_steps, layer_probs, ranks_of, read_out
-from lesson_utils.model import Block, apply_rope
+from lesson_utils import exercises
+from lesson_utils.llm import Block, apply_rope, load_chat_model
+from lesson_utils.inside import (attention_record, block_steps, capture_attention, induction_scores,
+                                 layer_probs, previous_token_scores, ranks_of, read_out, record_from_ids,
+                                 repeated_random_tokens, time_parallel_vs_sequential, top_heads)
 from lesson_utils.session import setup
-from lesson_utils.widgets import AttentionViewer
+from lesson_utils.ui import AttentionViewer, viz
 
 device = setup(seed=0)
 lm = load_chat_model()
@@ -366,14 +365,15 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · One block, in order
 #
-# Attention is half of a block. Here is the block's whole program, from `lesson_utils/model.py`:
+# Attention is half of a block. Here is the block's whole program, from `lesson_utils/llm/model.py`:
 
 # %% slideshow={"slide_type": "fragment"}
 print(inspect.getsource(Block.forward))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# (`cos`, `sin` are RoPE's angles; `mask` is the causal mask; `cache` keeps the keys and values of
-# earlier tokens so that generation need not recompute them, notebook 04.) Two things to notice.
+# (`rope` holds RoPE's angles for each token's position; `mask` is the causal mask; `cache` keeps the
+# keys and values of earlier tokens so that generation need not recompute them, notebook 04;
+# `want_weights` asks attention to return its weights, as the pictures above need.) Two things to notice.
 # Attention (`self.attn`) and the **feed-forward** part (`self.ffn`, a small network applied to each
 # token on its own, notebook 00) do not replace the vector `x`: they **add** to it. That running vector is called the **residual stream**: each part reads it, and writes a
 # change back. And the feed-forward part works on each token separately; only attention moves

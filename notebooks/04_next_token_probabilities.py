@@ -51,12 +51,11 @@ import math
 import matplotlib.pyplot as plt
 import torch
 
-from lesson_utils import exercises, viz
-from lesson_utils.chat_model import load_chat_model
-from lesson_utils.likelihood import sentence_score
-from lesson_utils.logit_lens import answer_rank_by_layer, top_prediction_by_layer
+from lesson_utils import exercises
+from lesson_utils.llm import load_chat_model, sentence_score
+from lesson_utils.inside import answer_rank_by_layer, top_prediction_by_layer
 from lesson_utils.session import setup
-from lesson_utils.widgets import NextTokenStepper
+from lesson_utils.ui import NextTokenStepper, viz
 
 device = setup(seed=0)
 lm = load_chat_model()

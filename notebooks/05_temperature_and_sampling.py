@@ -50,12 +50,11 @@ import math
 import matplotlib.pyplot as plt
 import torch
 
-from lesson_utils import exercises, viz
-from lesson_utils.chat_model import load_chat_model
-from lesson_utils.likelihood import continuation_probs
-from lesson_utils.sampling import entropy_bits, sampling_distribution, sampling_view, vote_accuracy
+from lesson_utils import exercises
+from lesson_utils.llm import (continuation_probs, entropy_bits, load_chat_model, sampling_distribution,
+                              sampling_view, vote_accuracy)
 from lesson_utils.session import setup
-from lesson_utils.widgets import SamplingLab
+from lesson_utils.ui import SamplingLab, viz
 
 device = setup(seed=0)
 lm = load_chat_model()
@@ -386,7 +385,7 @@ def answer_distribution(question):
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # For each question we compute the model's probability of each answer once (its first word: the
 # first token, with everything outside the top 300 pooled into "anything else"), then simulate 400
-# rounds of drawing N answers and voting (`vote_accuracy` in `lesson_utils.sampling`), for N from 1 to
+# rounds of drawing N answers and voting (`vote_accuracy` in `lesson_utils.llm.sampling`), for N from 1 to
 # 25. N = 1 is a single sampled answer, so its accuracy is just the average probability of the right
 # answer; greedy (always the top answer) is shown for comparison.
 #

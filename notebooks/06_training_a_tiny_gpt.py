@@ -26,7 +26,7 @@
 #
 # **You will see that**
 # 1. pretraining starts with **data**: collect, clean (junk, exact and near duplicates), split, tokenize;
-# 2. a GPT is a short program (`lesson_utils/tiny_gpt.py`) and training is a four-line loop:
+# 2. a GPT is a short program (`lesson_utils/scratch/tiny_gpt.py`) and training is a four-line loop:
 #    **forward, loss, backward, step**;
 # 3. **backpropagation** computes, for every number in the model, which way to nudge it, and you can
 #    check one of those answers by nudging the number yourself;
@@ -56,11 +56,12 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
-from lesson_utils import exercises, viz
-from lesson_utils.corpus import ASSETS, load_corpus
-from lesson_utils.pretraining import prepare_corpus
+from lesson_utils import exercises
+from lesson_utils.scratch import (Block, TinyConfig, TinyGPT, batches, evaluate, load_story_model,
+                                  prepare_corpus)
+from lesson_utils.assets import ASSETS, load_corpus
 from lesson_utils.session import setup
-from lesson_utils.tiny_gpt import Block, TinyConfig, TinyGPT, batches, evaluate
+from lesson_utils.ui import viz
 
 device = setup(seed=0)
 
@@ -344,10 +345,8 @@ for r in record["curve"][:: max(1, len(record["curve"]) // 6)]:
 # often).
 
 # %% slideshow={"slide_type": "subslide"}
-checkpoint = torch.load(ASSETS / "tiny_gpt" / "checkpoint.pt", map_location="cpu")
-big = TinyGPT(TinyConfig(**checkpoint["config"]))
-big.load_state_dict(checkpoint["state_dict"])
-big = big.to(device).eval()
+big, big_tokenizer = load_story_model(device)      # the saved weights, and the tokenizer they were trained with
+assert big_tokenizer.merges == data.tokenizer.merges, "the saved model should read this notebook's 512 tokens"
 big_val_loss = evaluate(big, val_ids, big.config.context)
 print(f"validation loss of the longer-trained model: {big_val_loss:.3f}")
 

@@ -56,19 +56,16 @@ import torch.nn.functional as F
 from IPython.display import HTML, display
 from tqdm.auto import tqdm
 
-from lesson_utils import exercises, viz
-from lesson_utils.chat_model import ChatModel, load_chat_model
-from lesson_utils.corpus import ASSETS, load_corpus
-from lesson_utils.dpo import dpo_loss, policy_logprobs, trainable_copy
-from lesson_utils.embeddings import sentence_embedding
-from lesson_utils.feedback_widgets import PreferenceLabeller, RewardExplorer
-from lesson_utils.post_training import chat_sequence, frozen_pass
-from lesson_utils.preferences import agreement, load_pairs, with_student_labels
-from lesson_utils.pretraining import prepare_corpus
-from lesson_utils.reward_hacking import happy_word_reward, leashed_score, optimise_against_reward
-from lesson_utils.reward_model import RewardHead, pair_accuracy, score_answers
+from lesson_utils import exercises
+from lesson_utils.llm import ChatModel, load_chat_model
+from lesson_utils.inside import sentence_embedding
+from lesson_utils.scratch import load_story_model
+from lesson_utils.post_training import (RewardHead, agreement, chat_sequence, dpo_loss, frozen_pass,
+                                        happy_word_reward, leashed_score, load_pairs,
+                                        optimise_against_reward, pair_accuracy, policy_logprobs,
+                                        score_answers, trainable_copy, with_student_labels)
 from lesson_utils.session import setup
-from lesson_utils.tiny_gpt import TinyConfig, TinyGPT
+from lesson_utils.ui import PreferenceLabeller, RewardExplorer, viz
 
 device = setup(seed=0)
 lm = load_chat_model(device=device)
@@ -649,10 +646,7 @@ for q, b, a in list(zip(held_out_questions, before, after))[6:]:
 #   larger one holds tighter, but they sit in different formulas, so their sizes do not compare.
 
 # %% slideshow={"slide_type": "fragment"}
-stories = prepare_corpus(load_corpus(), vocab_size=512, val_every=10)   # notebook 06's data and tokenizer
-checkpoint = torch.load(ASSETS / "tiny_gpt" / "checkpoint.pt", map_location="cpu")
-tiny = TinyGPT(TinyConfig(**checkpoint["config"]))
-tiny.load_state_dict(checkpoint["state_dict"])
+tiny, tiny_tokenizer = load_story_model()      # notebook 06's longer-trained model and its tokenizer
 print(f"reward of a sample sentence: {happy_word_reward('She smiled, happy and glad to be home.'):.0f}")
 # Two samples of 2 tokens, each with reward 3. The policy gives every token log-probability -1.
 # The original model agrees on the first sample, but gave the second one's tokens -4 each:
@@ -666,7 +660,7 @@ print(f"leashed scores: {scores.tolist()}")
 runs = {}
 for beta in tqdm([0.0, 0.5], desc="runs"):
     start = time.perf_counter()
-    _, runs[beta] = optimise_against_reward(tiny, stories.tokenizer, happy_word_reward, beta=beta, steps=30)
+    _, runs[beta] = optimise_against_reward(tiny, tiny_tokenizer, happy_word_reward, beta=beta, steps=30)
     print(f"beta {beta}: 30 steps in {time.perf_counter() - start:.0f} s")
 
 # %% slideshow={"slide_type": "fragment"}

@@ -55,13 +55,14 @@ import numpy as np
 import torch
 from IPython.display import HTML, display
 
-from lesson_utils import exercises, viz
-from lesson_utils.chat_model import load_chat_model
-from lesson_utils.embeddings import PCAMap
-from lesson_utils.rag import (BM25, DenseIndex, build_prompt, chunk_documents, chunk_text, is_correct,
-                              load_knowledge_base, load_questions, retrieval_metrics, search, top_k, words)
-from lesson_utils.rag_widgets import ChunkingViewer, RetrievalExplorer, results_html
+from lesson_utils import exercises
+from lesson_utils.llm import load_chat_model
+from lesson_utils.inside import PCAMap
+from lesson_utils.applications import (BM25, DenseIndex, build_prompt, chunk_documents, chunk_text,
+                                       is_correct, load_knowledge_base, load_questions, retrieval_metrics,
+                                       search, top_k, words)
 from lesson_utils.session import describe_device, setup
+from lesson_utils.ui import ChunkingViewer, RetrievalExplorer, results_html, viz
 
 device = setup(seed=0)
 lm = load_chat_model(device=device)
@@ -156,7 +157,7 @@ def my_chunks(word_list, size, overlap):
 exercises.check_chunking(my_chunks)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# `lesson_utils.rag.chunk_text` does the same and also remembers where each chunk starts and ends in
+# `lesson_utils.applications.rag.chunk_text` does the same and also remembers where each chunk starts and ends in
 # the text, so the viewer below can colour them. Move the sliders: each chunk is underlined in its own
 # colour, and words shared by two chunks (the overlap) sit on grey.
 
@@ -217,7 +218,7 @@ def my_idf(n_chunks, n_holding):
 exercises.check_idf(my_idf)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The whole score, written out for one question and checked against `lesson_utils.rag.BM25`:
+# The whole score, written out for one question and checked against `lesson_utils.applications.rag.BM25`:
 
 # %% slideshow={"slide_type": "fragment"}
 chunks = chunk_documents(docs, size=50, overlap=10)

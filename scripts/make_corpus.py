@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import lesson_utils  # noqa: F401  (sets the CPU thread policy before torch loads)
-from lesson_utils.chat_model import load_chat_model
+from lesson_utils.llm.chat_model import load_chat_model
 
 HEROES = ["a small fox", "a shy robot", "an old fisherman", "a girl named Mia", "a brave snail",
           "a lost puppy", "a boy named Tom", "a clever crow", "a sleepy bear", "a young baker",

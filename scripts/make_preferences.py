@@ -25,7 +25,7 @@ import random
 from pathlib import Path
 
 import lesson_utils  # noqa: F401  (thread policy before torch work)
-from lesson_utils.chat_model import load_chat_model
+from lesson_utils.llm.chat_model import load_chat_model
 
 FOLDER = Path("assets/preferences")
 BRIEF_SYSTEM = "Answer in one short sentence."

@@ -2,7 +2,7 @@
 
     python scripts/train_tiny_gpt.py            # ~4 minutes on 2 CPU cores
 
-The data and tokenizer are made exactly as in the notebook (lesson_utils.pretraining.
+The data and tokenizer are made exactly as in the notebook (lesson_utils.scratch.pretraining.
 prepare_corpus on assets/corpus/stories.txt); the model is larger and trains longer than
 the notebook can afford. The file keeps the weights from the step with the lowest
 validation loss (training longer only memorises this small corpus: the validation loss
@@ -21,9 +21,9 @@ from pathlib import Path
 import torch
 
 import lesson_utils  # noqa: F401  (thread policy before torch work)
-from lesson_utils.corpus import load_corpus
-from lesson_utils.pretraining import prepare_corpus
-from lesson_utils.tiny_gpt import TinyConfig, TinyGPT, batches, evaluate
+from lesson_utils.assets import load_corpus
+from lesson_utils.scratch.pretraining import prepare_corpus
+from lesson_utils.scratch.tiny_gpt import TinyConfig, TinyGPT, batches, evaluate, save_tokenizer
 
 
 def main() -> None:
@@ -68,7 +68,8 @@ def main() -> None:
         {"steps": args.steps, "seed": args.seed, "batch": 32, "lr": 3e-3, "n_params": model.n_params(),
          "best_step": best["step"], "best_val": best["val"], "seconds": round(time.perf_counter() - start),
          "curve": curve}, indent=1) + "\n")
-    print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes)")
+    save_tokenizer(data.tokenizer, args.out.parent / "tokenizer.json")       # the model reads its ids
+    print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes) and its tokenizer.json")
 
 
 if __name__ == "__main__":

@@ -16,10 +16,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from lesson_utils.chat_model import ChatModel  # noqa: E402
+from lesson_utils.llm.chat_model import ChatModel  # noqa: E402
+from lesson_utils.llm.tokenizers import get_tokenizer  # noqa: E402
+from lesson_utils.llm.weights import find_model_file, gguf_reader, load_transformer  # noqa: E402
 from lesson_utils.session import threads_from_environment  # noqa: E402
-from lesson_utils.tokenizers import get_tokenizer  # noqa: E402
-from lesson_utils.weights import _gguf_reader, find_model_file, load_transformer  # noqa: E402
 
 torch.set_num_threads(threads_from_environment())      # 2, or LESSON_THREADS
 
@@ -66,7 +66,7 @@ def smollm2_reference():
     from tokenizers import AddedToken, Tokenizer, decoders, models
     from tokenizers import pre_tokenizers as pre
 
-    reader = _gguf_reader(find_model_file())
+    reader = gguf_reader(find_model_file())
 
     def strings(key):
         field = reader.fields[key]

@@ -103,9 +103,9 @@ def test_student_copy_drops_solutions_and_check_outputs(tmp_path):
         for cell in copy.cells:
             if cell.cell_type == "code" and "check_" in cell.source:
                 assert cell.outputs == []
-    assert (tmp_path / "lesson_utils" / "model.py").exists()
+    assert (tmp_path / "lesson_utils" / "llm" / "model.py").exists()
     # tasks.py setup installs the slides extension from the copy, so its files must be there.
-    from lesson_utils import slides
+    from lesson_utils.admin import slides
     assert all((tmp_path / slides.SOURCE.relative_to(ROOT) / name).is_file() for name in slides.FILES)
 
 

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from lesson_utils import viz
 from lesson_utils.session import setup
+from lesson_utils.ui import viz
 
 
 def test_setup_is_repeatable_and_reports_the_device(capsys):
@@ -88,7 +88,7 @@ def test_next_token_plot_and_table_agree():
 
 
 def test_token_html_escapes_breaks_lines_and_marks_specials():
-    from lesson_utils.token_economy import TokenSpan
+    from lesson_utils.llm.token_economy import TokenSpan
     spans = [TokenSpan(1, "<|im_start|>", special=True), TokenSpan(2, "<b>"), TokenSpan(3, " x\n")]
     html = viz.token_html(spans, show_whitespace=True)
     assert "&lt;b&gt;" in html and "<b>" not in html.replace("<br>", "")
@@ -100,7 +100,7 @@ def test_token_html_escapes_breaks_lines_and_marks_specials():
 
 
 def test_plot_token_spans_wraps_rows_and_draws_missing_glyphs_as_codes():
-    from lesson_utils.token_economy import TokenSpan
+    from lesson_utils.llm.token_economy import TokenSpan
     viz.use_style()
     spans = [TokenSpan(i, " word") for i in range(30)] + [TokenSpan(99, "🙂")]
     fig = viz.plot_token_spans(spans, title="t", width=40)
@@ -127,7 +127,7 @@ def test_similarity_heatmap_writes_every_value_with_readable_ink():
 
 
 def test_layer_curves_and_word_map_plots(model, tokenizer):
-    from lesson_utils.embeddings import WordMap, WordVectors
+    from lesson_utils.inside.embeddings import WordMap, WordVectors
     fig = viz.plot_layer_curves({"a": [0, 1, 2], "b": [2, 1, 0]}, best=1, ylabel="y")
     assert len(fig.axes[0].lines) == 3 and "layer 1" in [t.get_text() for t in fig.axes[0].texts]
     matplotlib.pyplot.close(fig)

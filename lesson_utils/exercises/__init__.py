@@ -4,16 +4,16 @@ A check prints its verdict and returns True or False; it never raises for a wron
 answer, so a student's notebook keeps running. One module per notebook.
 """
 
-from .attention import check_attention_output, check_causal_mask, check_masked_softmax
-from .embeddings import check_bank_layer, check_cosine, check_nearest
-from .next_token import check_first_top_layer, check_sentence_logprob, check_softmax_values
-from .post_training import check_dpo_loss, check_hacked_reward, check_preference_probability
-from .rag import check_chunking, check_idf, check_mrr
-from .sampling import check_temperature, check_top_k, check_top_p
-from .security import check_is_arithmetic, check_reveals, check_wrap
-from .tokenization import check_chat_token_count, check_costlier, check_merge
-from .training import check_finite_difference, check_initial_loss, check_train_step
-from .what_is_an_llm import block_parameter_count, check_block_parameters, check_chat_text, check_softmax
+from .n00_what_is_an_llm import block_parameter_count, check_block_parameters, check_chat_text, check_softmax
+from .n01_tokenization import check_chat_token_count, check_costlier, check_merge
+from .n02_embeddings import check_bank_layer, check_cosine, check_nearest
+from .n03_attention import check_attention_output, check_causal_mask, check_masked_softmax
+from .n04_next_token import check_first_top_layer, check_sentence_logprob, check_softmax_values
+from .n05_sampling import check_temperature, check_top_k, check_top_p
+from .n06_training import check_finite_difference, check_initial_loss, check_train_step
+from .n07_post_training import check_dpo_loss, check_hacked_reward, check_preference_probability
+from .n08_rag import check_chunking, check_idf, check_mrr
+from .n09_security import check_is_arithmetic, check_reveals, check_wrap
 
 __all__ = ["block_parameter_count", "check_block_parameters", "check_chat_text",
            "check_softmax", "check_merge", "check_chat_token_count", "check_costlier", "check_cosine",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lesson_utils import slides
+from lesson_utils.admin import slides
 
 from .lab import (
     NOTEBOOKS,
@@ -116,7 +116,7 @@ def test_notebook_opens_as_rise_slides(page, lab, screenshots, name):
 
 
 def test_widgets_draw_and_redraw_in_rise_slides(page, lab, screenshots):
-    # Needs lesson_utils' slides extension (lesson_utils/slides.py): without it the widget manager
+    # Needs lesson_utils' slides extension (lesson_utils/admin/slides.py): without it the widget manager
     # does not load in the slides and the widget shows as text.
     assert slides.is_installed(), f"the slides extension is missing or old: run {sys.executable} -m " \
                                   "lesson_utils install-slides-extension"

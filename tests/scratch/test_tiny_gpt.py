@@ -1,0 +1,142 @@
+import math
+
+import pytest
+import torch
+
+from lesson_utils.scratch.pretraining import (
+    clean_documents,
+    junk_reason,
+    normalise,
+    prepare_corpus,
+    split_documents,
+)
+from lesson_utils.scratch.tiny_gpt import TinyConfig, TinyGPT, batches, evaluate
+
+
+def test_config_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="divisible"):
+        TinyConfig(vocab_size=10, dim=30, n_heads=4)
+    with pytest.raises(ValueError, match="vocab_size"):
+        TinyConfig(vocab_size=0)
+
+
+def test_untrained_loss_is_near_uniform_and_shapes_are_right():
+    torch.manual_seed(0)
+    model = TinyGPT(TinyConfig(vocab_size=50, context=16, dim=32, n_layers=2, n_heads=4))
+    x = torch.randint(0, 50, (3, 16))
+    logits, loss = model(x, torch.roll(x, -1, 1))
+    assert logits.shape == (3, 16, 50)
+    assert abs(loss.item() - math.log(50)) < 0.1      # every token equally likely: log V
+    assert model(x)[1] is None
+    with pytest.raises(ValueError, match="context"):
+        model(torch.zeros(1, 17, dtype=torch.long))
+
+
+def test_the_model_is_causal():
+    torch.manual_seed(0)
+    model = TinyGPT(TinyConfig(vocab_size=20, context=8, dim=16, n_layers=1, n_heads=2))
+    x = torch.randint(0, 20, (1, 8))
+    changed = x.clone()
+    changed[0, 5] = (x[0, 5] + 1) % 20
+    a, b = model(x)[0], model(changed)[0]
+    assert torch.allclose(a[0, :5], b[0, :5]) and not torch.allclose(a[0, 5:], b[0, 5:])
+
+
+def test_training_learns_a_repeating_pattern_and_autograd_matches_finite_differences():
+    torch.manual_seed(0)
+    model = TinyGPT(TinyConfig(vocab_size=10, context=8, dim=16, n_layers=1, n_heads=2))
+    data = torch.tensor([1, 2, 3, 4] * 50)
+    stream = batches(data, 8, 8, torch.Generator().manual_seed(0))
+    x, y = next(stream)
+    model(x, y)[1].backward()
+    w = model.token_embed.weight
+    slope = float(w.grad[2, 3])
+    with torch.no_grad():
+        w[2, 3] += 1e-3
+        up = model(x, y)[1].item()
+        w[2, 3] -= 2e-3
+        down = model(x, y)[1].item()
+        w[2, 3] += 1e-3
+    assert (up - down) / 2e-3 == pytest.approx(slope, rel=0.05, abs=1e-4)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    for _ in range(150):
+        x, y = next(stream)
+        loss = model(x, y)[1]
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert evaluate(model, data, 8) < 0.2
+    assert model.generate([1, 2], 6, temperature=0) == [3, 4, 1, 2, 3, 4]
+
+
+def test_batches_and_evaluate_errors():
+    with pytest.raises(ValueError, match="context"):
+        next(batches(torch.arange(5), 2, 8, torch.Generator()))
+
+
+def test_cleaning_rules():
+    assert normalise("The cat, the CAT!") == "the cat the cat"
+    assert junk_reason("short") == "too short"
+    assert junk_reason("1234 5678 9012 3456 7890 1234 5678 9012 3456 ####") == "mostly not letters"
+    assert junk_reason("the map " * 10) == "the same few words repeated"
+    assert junk_reason("Once upon a time there was a fox who wanted to see the sea.") is None
+    docs = split_documents("A fox went to the sea and looked at the waves.\n\n"
+                           "A fox went to the sea and looked at the waves.\n\n"
+                           "a FOX went to the sea, and looked at the waves!\n\n  \n\nshort")
+    report = clean_documents(docs)
+    assert report.counts == {"junk": 1, "exact duplicate": 1, "near duplicate": 1}
+    assert len(report.kept) == 1 and report.examples["junk"] == "short"
+
+
+def test_prepare_corpus_on_the_shipped_stories():
+    from lesson_utils.assets import load_corpus
+    data = prepare_corpus(load_corpus(), vocab_size=300)
+    assert data.report.counts["junk"] > 0 and data.report.counts["exact duplicate"] > 0
+    assert data.tokenizer.n_vocab == 300
+    assert data.tokenizer.decode(data.val_ids) == data.val_text
+    assert 8 < len(data.train_ids) / len(data.val_ids) < 11                  # every tenth document held out
+    assert not set(data.val_text.split("\n\n")) & set(data.train_text.split("\n\n"))
+
+
+def test_load_checkpoint_gives_the_shipped_model_ready_for_inference():
+    from lesson_utils.scratch.tiny_gpt import load_checkpoint
+    model = load_checkpoint()
+    assert model.n_params() == 867_072 and not model.training
+    assert model.config.context == 64 and model.token_embed.weight.device.type == "cpu"
+
+
+def test_the_story_model_loads_with_the_tokenizer_it_was_trained_with():
+    """tokenizer.json must be the BPE that prepare_corpus builds from the shipped stories, as the
+    checkpoint was trained: if the corpus or the vocabulary size changed, the ids would mean other
+    tokens and nothing else would say so."""
+    from lesson_utils.assets import load_corpus
+    from lesson_utils.scratch.tiny_gpt import load_story_model
+    model, tokenizer = load_story_model()
+    assert model.n_params() == 867_072 and not model.training
+    built = prepare_corpus(load_corpus(), vocab_size=512, val_every=10).tokenizer
+    assert tokenizer.merges == built.merges and tokenizer.pattern == built.pattern
+    assert tokenizer.n_vocab == model.config.vocab_size
+
+
+def test_a_saved_tokenizer_reads_back_the_same(tmp_path):
+    from lesson_utils.scratch.bpe import train_bpe
+    from lesson_utils.scratch.tiny_gpt import load_tokenizer, save_tokenizer
+    bpe = train_bpe("the cat sat on the mat, then the cat sat again. " * 20, 280)
+    save_tokenizer(bpe, tmp_path / "tokenizer.json")
+    again = load_tokenizer(tmp_path / "tokenizer.json")
+    assert again.merges == bpe.merges and list(again.merges) == list(bpe.merges)      # order kept
+    assert again.encode("the cat sat") == bpe.encode("the cat sat")
+
+
+def test_a_story_model_whose_tokenizer_does_not_fit_it_is_refused(tmp_path, monkeypatch):
+    from lesson_utils.scratch import tiny_gpt
+    from lesson_utils.scratch.bpe import train_bpe
+    folder = tmp_path / "tiny_gpt"
+    folder.mkdir()
+    torch.save({"config": TinyConfig(vocab_size=300, context=8, dim=16, n_layers=1, n_heads=2).__dict__,
+                "state_dict": TinyGPT(TinyConfig(vocab_size=300, context=8, dim=16, n_layers=1,
+                                                 n_heads=2)).state_dict()}, folder / "checkpoint.pt")
+    tiny_gpt.save_tokenizer(train_bpe("a b c d e f g " * 30, 270), folder / "tokenizer.json")
+    monkeypatch.setattr("lesson_utils.assets.ASSETS", tmp_path)
+    with pytest.raises(ValueError, match="has 2[0-9][0-9] tokens but the model reads 300"):
+        tiny_gpt.load_story_model()

@@ -1,0 +1,124 @@
+"""Where code goes in lesson_utils, held by tests: the parts and their order, display code apart,
+and a package that installs whole.
+
+The parts, from the bottom up (a module may import its own part and the parts below it):
+
+    assets.py                      the shipped files
+    llm/                           the real model, text in and out
+    inside/  scratch/              looking inside the real model; models built from scratch
+    post_training/  applications/  what is built on a model
+    exercises/                     the checks of the notebooks' exercises
+    ui/                            display only
+    admin/                         the command line, the set-up check, the slides extension
+
+session.py (seeds, threads, device, figure style) may import anything; nothing imports ui/ but ui/
+itself, session.py and the package's front doors (__init__.py files re-export, they compute nothing).
+"""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "lesson_utils"
+LEVEL = {"assets": 0, "llm": 1, "inside": 2, "scratch": 2, "post_training": 3, "applications": 3,
+         "exercises": 4, "ui": 5, "admin": 6}
+
+
+def part_of(module: str) -> str:
+    """'lesson_utils.llm.model' -> 'llm'; 'lesson_utils.assets' -> 'assets'; the package itself -> ''."""
+    names = module.split(".")
+    return names[1] if len(names) > 1 else ""
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, root: Path = ROOT) -> set[str]:
+    """Every lesson_utils module that the file at path imports, anywhere in it (functions too)."""
+    here = module_name(path, root).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("lesson_utils")}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            target = ".".join(base + (node.module.split(".") if node.module else []))
+            if not target.startswith("lesson_utils"):
+                continue
+            if node.module:
+                found.add(target)
+            else:                                     # from . import viz: viz is a module
+                found |= {f"{target}.{a.name}" for a in node.names}
+    return found
+
+
+def layering_problems(files: list[Path], root: Path = ROOT) -> list[str]:
+    problems = []
+    for path in files:
+        me = module_name(path, root)
+        mine = part_of(me)
+        front_door = path.name == "__init__.py" or path.name == "__main__.py"
+        for target in sorted(imports_of(path, root)):
+            theirs = part_of(target)
+            if theirs == "ui" and mine != "ui" and me != "lesson_utils.session" and not front_door:
+                problems.append(f"{me} imports display code ({target}); computation must not")
+            elif mine in LEVEL and theirs in LEVEL and LEVEL[theirs] > LEVEL[mine]:
+                problems.append(f"{me} ({mine}/) imports {target}, from {theirs}/, a part above it")
+            elif mine in LEVEL and theirs == "session":
+                problems.append(f"{me} imports session.py, which is for notebooks and tests")
+    return problems
+
+
+def test_every_part_imports_only_itself_and_the_parts_below_it():
+    files = sorted(PACKAGE.rglob("*.py"))
+    assert len(files) > 40
+    assert layering_problems(files) == []
+
+
+def test_the_layering_check_catches_computation_importing_display_code(tmp_path):
+    fake = tmp_path / "lesson_utils"
+    (fake / "llm").mkdir(parents=True)
+    (fake / "llm" / "model.py").write_text("from ..ui import viz\n")
+    (fake / "inside").mkdir()
+    (fake / "inside" / "probe.py").write_text("from lesson_utils.admin.cli import main\n")
+    (fake / "scratch").mkdir()
+    (fake / "scratch" / "ok.py").write_text("from ..llm.model import Transformer\nfrom .bpe import merge\n")
+    assert layering_problems(sorted(fake.rglob("*.py")), root=tmp_path) == [
+        "lesson_utils.inside.probe (inside/) imports lesson_utils.admin.cli, from admin/, a part above it",
+        "lesson_utils.llm.model imports display code (lesson_utils.ui); computation must not",
+    ]
+
+
+def test_every_folder_of_the_package_is_in_the_build():
+    """A folder missing from pyproject.toml's packages is left out of `pip install .` (not -e)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(config["packages"])
+    folders = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    assert folders <= listed, f"add {sorted(folders - listed)} to pyproject.toml's packages"
+    for name, folder in config["package-dir"].items():
+        assert (ROOT / folder).is_dir() and name in listed and config["package-data"][name] == ["**/*"]
+
+
+@pytest.mark.parametrize("part", [p for p in LEVEL if p != "assets"])
+def test_each_part_is_a_folder_with_a_docstring_saying_what_it_holds(part):
+    init = PACKAGE / part / "__init__.py"
+    assert init.is_file(), f"lesson_utils/{part}/ needs an __init__.py"
+    assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+
+
+def test_no_module_name_is_used_twice_except_a_notebooks_widgets_and_exercises():
+    """Two files called rag.py send grep and a search for a file to the wrong one. The one pair by
+    design: ui/nNN_topic.py and exercises/nNN_topic.py, a notebook's widgets and its checks."""
+    paths = [p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"]
+    names = [p.name for p in paths]
+    twice = {p.relative_to(PACKAGE).as_posix() for p in paths if names.count(p.name) > 1}
+    assert {name for name in twice if not name.startswith(("ui/n", "exercises/n"))} == set()
+    assert len(twice) >= 8
