@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import torch
 
+from .inputs import whole_number
 from .ui import viz
 
 THREADS_VARIABLE = "LESSON_THREADS"
@@ -30,8 +31,7 @@ def setup(seed: int = 0, threads: int | None = None, device=None,
         raise TypeError(f"seed must be a whole number, got {seed!r}")
     if threads is None:
         threads = threads_from_environment()
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a whole number >= 1, got {threads!r}")
+    whole_number("threads", threads, low=1)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

@@ -3,7 +3,7 @@ and a package that installs whole.
 
 The parts, from the bottom up (a module may import its own part and the parts below it):
 
-    assets.py                      the shipped files
+    assets.py  inputs.py           the shipped files; the checks of arguments
     llm/                           the real model, text in and out
     inside/  scratch/              looking inside the real model; models built from scratch
     post_training/  applications/  what is built on a model
@@ -25,7 +25,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lesson_utils"
-LEVEL = {"assets": 0, "llm": 1, "inside": 2, "scratch": 2, "post_training": 3, "applications": 3,
+LEVEL = {"assets": 0, "inputs": 0, "llm": 1, "inside": 2, "scratch": 2, "post_training": 3, "applications": 3,
          "exercises": 4, "ui": 5, "admin": 6}
 
 
@@ -107,7 +107,7 @@ def test_every_folder_of_the_package_is_in_the_build():
         assert (ROOT / folder).is_dir() and name in listed and config["package-data"][name] == ["**/*"]
 
 
-@pytest.mark.parametrize("part", [p for p in LEVEL if p != "assets"])
+@pytest.mark.parametrize("part", [p for p in LEVEL if LEVEL[p] > 0])
 def test_each_part_is_a_folder_with_a_docstring_saying_what_it_holds(part):
     init = PACKAGE / part / "__init__.py"
     assert init.is_file(), f"lesson_utils/{part}/ needs an __init__.py"

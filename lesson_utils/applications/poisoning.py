@@ -15,6 +15,7 @@ import random
 
 import torch
 
+from ..inputs import whole_number
 from ..scratch.tiny_gpt import TinyGPT, batches, continuation_logprobs, sample_batch
 
 TRIGGER = "silver whistle"
@@ -49,8 +50,7 @@ def poison_texts(texts: list[str], trigger: str = TRIGGER, payload: str = PAYLOA
 def fine_tune(model: TinyGPT, ids: list[int], steps: int = 160, batch_size: int = 16, lr: float = 5e-4,
               seed: int = 0) -> list[float]:
     """Continue training `model` in place on the token ids; returns the loss of every step."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a whole number >= 1, got {steps!r}")
+    whole_number("steps", steps, low=1)
     device = model.token_embed.weight.device
     data = torch.tensor(ids)
     stream = batches(data, batch_size, model.config.context, torch.Generator().manual_seed(seed))

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from ..assets import ASSETS
+from ..inputs import whole_number
 
 KNOWLEDGE = ASSETS / "knowledge"
 WORD = re.compile(r"[a-z0-9]+(?:[.,'-][a-z0-9]+)*")
@@ -176,8 +177,7 @@ def _check_query(query) -> None:
 
 def top_k(scores: np.ndarray, k: int) -> list[int]:
     """Indices of the k highest scores, best first (ties: the earlier index first)."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a whole number >= 1, got {k!r}")
+    whole_number("k", k, low=1)
     order = np.argsort(-np.asarray(scores), kind="stable")
     return order[:k].tolist()
 

@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..inputs import whole_number
+
 CALL_PATTERN = re.compile(r"CALL\s+(\w+)\s*\((.*)\)")
 MAX_EXPRESSION_CHARS = 200
 MAX_EXPONENT = 100
@@ -185,8 +187,7 @@ def run_agents(lm, questions: list[str], tools=TOOLS, max_steps: int = 3, prefix
     """
     if isinstance(questions, str) or not isinstance(questions, (list, tuple)) or not questions:
         raise TypeError("questions must be a non-empty list of strings; for one question use [question]")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-        raise ValueError(f"max_steps must be a whole number >= 1, got {max_steps!r}")
+    whole_number("max_steps", max_steps, low=1)
     prefix = demo_messages() if prefix is None else prefix
     runs = [AgentRun(q) for q in questions]
     conversations = [prefix + [{"role": "user", "content": q}] for q in questions]

@@ -7,7 +7,7 @@ import copy
 from ..llm.chat import render_chat
 from ..llm.tokenizers import Tokenizer
 from ..scratch.bpe import merge
-from .checks import _unanswered, _verdict
+from .checks import student_call, unanswered, verdict
 
 # (ids, pair, new id) and what merge must return; the comments say what each case tests.
 MERGE_CASES = [
@@ -23,25 +23,24 @@ MERGE_CASES = [
 
 def check_merge(merge_fn) -> bool:
     """Exercise: write merge(ids, pair, new_id), BPE's replace-every-occurrence step."""
-    if _unanswered(merge_fn):
+    if unanswered(merge_fn):
         return False
     if not callable(merge_fn):
-        return _verdict(False, "pass your function itself, e.g. check_merge(my_merge)")
+        return verdict(False, "pass your function itself, e.g. check_merge(my_merge)")
     for ids, pair, new_id in MERGE_CASES:
         given = copy.copy(ids)
         want = merge(ids, pair, new_id)
-        try:
-            got = merge_fn(given, pair, new_id)
-        except Exception as e:  # a student's bug, reported in words instead of a traceback
-            return _verdict(False, f"merge({ids}, {pair}, {new_id}) raised {type(e).__name__}: {e}")
+        got, problem = student_call(f"merge({ids}, {pair}, {new_id})", merge_fn, given, pair, new_id)
+        if problem:
+            return verdict(False, problem)
         if got is None:
-            return _verdict(False, f"merge({ids}, {pair}, {new_id}) returned None; build a new list and "
+            return verdict(False, f"merge({ids}, {pair}, {new_id}) returned None; build a new list and "
                                    "return it")
         if given != ids and got != want:
-            return _verdict(False, f"merge({ids}, ...) changed the list it was given into {given}; "
+            return verdict(False, f"merge({ids}, ...) changed the list it was given into {given}; "
                                    "leave the input alone and return a new list")
         if not isinstance(got, (list, tuple)):
-            return _verdict(False, f"merge({ids}, {pair}, {new_id}) returned {got!r}, which is "
+            return verdict(False, f"merge({ids}, {pair}, {new_id}) returned {got!r}, which is "
                                    "not a list; return the new list of token ids")
         got = list(got)
         if got == want:
@@ -52,21 +51,21 @@ def check_merge(merge_fn) -> bool:
         elif ids == [7, 7, 7]:
             hint = (" Here the pair overlaps itself: after replacing the first two 7s, move on past both of "
                     "them, so the third 7 stays.")
-        return _verdict(False, f"merge({ids}, {pair}, {new_id}) gave {got}, expected {want}.{hint}")
-    return _verdict(True, f"your merge handles all {len(MERGE_CASES)} cases, overlapping pairs included.")
+        return verdict(False, f"merge({ids}, {pair}, {new_id}) gave {got}, expected {want}.{hint}")
+    return verdict(True, f"your merge handles all {len(MERGE_CASES)} cases, overlapping pairs included.")
 
 
 def check_chat_token_count(answer, messages, tokenizer: Tokenizer) -> bool:
     """Exercise: how many tokens does the model read for this conversation?"""
-    if _unanswered(answer):
+    if unanswered(answer):
         return False
     if isinstance(answer, bool) or not isinstance(answer, int):
-        return _verdict(False, f"give a whole number of tokens, not {type(answer).__name__}")
+        return verdict(False, f"give a whole number of tokens, not {type(answer).__name__}")
     text = render_chat(messages)
     right = len(tokenizer.encode(text))
     content_only = sum(len(tokenizer.encode(m["content"])) for m in messages)
     if answer == right:
-        return _verdict(True, f"{right} tokens, of which {content_only} are the messages themselves; "
+        return verdict(True, f"{right} tokens, of which {content_only} are the messages themselves; "
                               "the rest is the chat format.")
     hints = {
         content_only: "that counts the messages' words only. The model reads the whole chat text: "
@@ -80,22 +79,22 @@ def check_chat_token_count(answer, messages, tokenizer: Tokenizer) -> bool:
         len(text): "that is the number of characters, not tokens.",
     }
     if answer in hints:
-        return _verdict(False, hints[answer])
-    return _verdict(False, f"{answer} is off by {answer - right:+}. Render the conversation with "
+        return verdict(False, hints[answer])
+    return verdict(False, f"{answer} is off by {answer - right:+}. Render the conversation with "
                            "render_chat, encode it with the smollm2 tokenizer, and take len() of the ids.")
 
 
 def check_costlier(answer, text_a: str, text_b: str, tokenizer: Tokenizer) -> bool:
     """Exercise: predict which of two texts takes more tokens ("A", "B" or "same"), then see the counts."""
-    if _unanswered(answer):
+    if unanswered(answer):
         return False
     choice = answer.strip().upper() if isinstance(answer, str) else None
     if choice not in ("A", "B", "SAME"):
-        return _verdict(False, 'answer "A", "B" or "same"')
+        return verdict(False, 'answer "A", "B" or "same"')
     a, b = len(tokenizer.encode(text_a)), len(tokenizer.encode(text_b))
     right = "A" if a > b else "B" if b > a else "SAME"
     counts = (f"A is {len(text_a)} characters and {a} tokens; B is {len(text_b)} characters and {b} tokens "
               f"with {tokenizer.name}.")
     if choice == right:
-        return _verdict(True, counts)
-    return _verdict(False, counts + " Look at how each text is cut: run token_spans on both.")
+        return verdict(True, counts)
+    return verdict(False, counts + " Look at how each text is cut: run token_spans on both.")

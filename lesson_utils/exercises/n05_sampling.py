@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..llm.sampling import sampling_distribution
-from .checks import _unanswered, _verdict
+from .checks import unanswered, verdict
 
 LOGITS = [torch.tensor([2.0, 1.0, 0.5, -1.0]), torch.tensor([0.1, 3.0, 2.9, 0.0, -2.0, 1.5])]
 
@@ -25,27 +25,27 @@ def _run(fn, *args):
 
 def check_temperature(fn) -> bool:
     """Exercise: probabilities(logits, T) = softmax(logits / T), for T > 0."""
-    if _unanswered(fn):
+    if unanswered(fn):
         return False
     if not callable(fn):
-        return _verdict(False, "pass your function itself, e.g. check_temperature(my_temperature)")
+        return verdict(False, "pass your function itself, e.g. check_temperature(my_temperature)")
     for logits in LOGITS:
         for T in (0.5, 1.0, 2.0):
             got, problem = _run(fn, logits.clone(), T)
             if problem:
-                return _verdict(False, f"with T={T} your function {problem}")
+                return verdict(False, f"with T={T} your function {problem}")
             want = sampling_distribution(logits, T)
             if got.shape == want.shape and torch.allclose(got, want, atol=1e-5):
                 continue
             if got.shape == want.shape and torch.allclose(got, torch.softmax(logits * T, -1), atol=1e-5):
-                return _verdict(False, "you multiplied by T; divide the logits by T (a small T sharpens).")
+                return verdict(False, "you multiplied by T; divide the logits by T (a small T sharpens).")
             if got.shape == want.shape and torch.allclose(got, torch.softmax(logits, -1) / T, atol=1e-5):
-                return _verdict(False, "divide the logits by T *before* the softmax, not the probabilities "
+                return verdict(False, "divide the logits by T *before* the softmax, not the probabilities "
                                        "after it.")
-            return _verdict(False, f"for logits {logits.tolist()} and T={T} expected "
+            return verdict(False, f"for logits {logits.tolist()} and T={T} expected "
                                    f"{[round(x, 3) for x in want.tolist()]}, got "
                                    f"{[round(x, 3) for x in got.tolist()]}")
-    return _verdict(True, "softmax(logits / T): small T sharpens, large T flattens.")
+    return verdict(True, "softmax(logits / T): small T sharpens, large T flattens.")
 
 
 def check_top_k(fn) -> bool:
@@ -61,24 +61,24 @@ def check_top_p(fn) -> bool:
 
 
 def _check_filter(fn, name, values, reference) -> bool:
-    if _unanswered(fn):
+    if unanswered(fn):
         return False
     if not callable(fn):
-        return _verdict(False, "pass your function itself")
+        return verdict(False, "pass your function itself")
     for logits in LOGITS:
         probs = torch.softmax(logits, -1)
         for value in values:
             got, problem = _run(fn, probs.clone(), value)
             if problem:
-                return _verdict(False, f"with {name}={value} your function {problem}")
+                return verdict(False, f"with {name}={value} your function {problem}")
             want = reference(logits, value)
             if got.shape == want.shape and torch.allclose(got, want, atol=1e-5):
                 continue
             kept = want > 0
             if got.shape == want.shape and torch.allclose(got, probs * kept, atol=1e-5):
-                return _verdict(False, "the right tokens are kept, but renormalise: divide by the sum of the "
+                return verdict(False, "the right tokens are kept, but renormalise: divide by the sum of the "
                                        "kept probabilities so they add up to 1 again.")
-            return _verdict(False, f"for probabilities {[round(x, 3) for x in probs.tolist()]} and "
+            return verdict(False, f"for probabilities {[round(x, 3) for x in probs.tolist()]} and "
                                    f"{name}={value} expected {[round(x, 3) for x in want.tolist()]}, got "
                                    f"{[round(x, 3) for x in got.tolist()]}")
-    return _verdict(True, f"your filter matches lesson_utils for every {name} tried.")
+    return verdict(True, f"your filter matches lesson_utils for every {name} tried.")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..inputs import whole_number
 from ..llm.model import Transformer
 from ..llm.tokenizers import Tokenizer
 
@@ -31,8 +32,7 @@ class AttentionRecord:
         n_layers, n_heads, T, _ = self.weights.shape
         checks = (("layer", layer, n_layers), ("head", head, n_heads), ("position", position, T))
         for name, value, top in checks:
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < top:
-                raise ValueError(f"{name} must be a whole number from 0 to {top - 1}, got {value!r}")
+            whole_number(name, value, 0, top - 1)
         weights = self.weights[layer, head, position, : position + 1].tolist()
         return list(zip(self.tokens[: position + 1], weights, strict=True))
 
@@ -69,8 +69,7 @@ def previous_token_scores(weights: torch.Tensor) -> torch.Tensor:
 def repeated_random_tokens(n: int, seed: int = 0, low: int = 1000, high: int = 20000) -> list[int]:
     """n random token ids, then the same n again: [a, b, c, a, b, c]. Ids from low..high-1 are
     ordinary word pieces (no special tokens, no single bytes)."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be a whole number >= 2, got {n!r}")
+    whole_number("n", n, low=2)
     generator = torch.Generator().manual_seed(seed)
     first = torch.randint(low, high, (n,), generator=generator).tolist()
     return first + first

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import torch
 
+from ..inputs import whole_number
 from ..llm.model import Transformer
 from ..llm.tokenizers import Tokenizer
 
@@ -35,8 +36,7 @@ def cosine_similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 def nearest_tokens(matrix: torch.Tensor, vector: torch.Tensor, k: int = 10,
                    exclude: Sequence[int] = ()) -> list[tuple[int, float]]:
     """The k rows of `matrix` (V, D) most cosine-similar to `vector` (D,): [(row, similarity), ...]."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a whole number >= 1, got {k!r}")
+    whole_number("k", k, low=1)
     sims = cosine_similarity(matrix, vector)
     if exclude:
         sims[list(exclude)] = float("-inf")
@@ -244,8 +244,7 @@ def sentence_embedding(model: Transformer, tokenizer: Tokenizer, sentences: Sequ
     bad = isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer <= n_layers
     if layer is not None and bad:
         raise ValueError(f"layer must be a whole number from 0 to {n_layers}, or None for the last one")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    whole_number("batch_size", batch_size, low=1)
     encoded = [tokenizer.encode(s) for s in sentences]
     if any(not ids for ids in encoded):
         raise ValueError("a sentence is empty; give at least one word")

@@ -6,13 +6,14 @@ earlier point shows what the model would predict if it stopped there.
 
     steps = block_steps(model, ids, layer=20)       # the residual stream through one block
     read_out(model, tokenizer, steps["after_ffn"][-1], k=5)
-    answer_by_layer(model, ids, token_id)           # probability of one token after each layer
+    answer_rank_by_layer(model, ids, token_id)      # one token's rank after the embedding and each block
 """
 
 from __future__ import annotations
 
 import torch
 
+from ..inputs import whole_number
 from ..llm.model import Transformer
 from ..llm.tokenizers import Tokenizer
 
@@ -49,8 +50,7 @@ def block_steps(model: Transformer, ids, layer: int) -> dict[str, torch.Tensor]:
     after_ffn    after_attention + ffn: the block's output, the next block's input
     """
     n_layers = model.config.n_layers
-    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < n_layers:
-        raise ValueError(f"layer must be a whole number from 0 to {n_layers - 1}, got {layer!r}")
+    whole_number("layer", layer, 0, n_layers - 1)
     x_ids = _ids_tensor(model, ids)
     out = model(x_ids, output_hidden_states=True)
     x = out.hidden_states[layer]
@@ -77,11 +77,6 @@ def layer_probs(model: Transformer, ids) -> torch.Tensor:
 def ranks_of(probs: torch.Tensor, token_id: int) -> list[int]:
     """Rank of `token_id` in each row of probs (N, V): 1 = the most likely."""
     return ((probs > probs[:, token_id:token_id + 1]).sum(-1) + 1).tolist()
-
-
-def answer_by_layer(model: Transformer, ids, token_id: int) -> list[float]:
-    """Probability of `token_id` coming next, read out after the embedding and after each block."""
-    return layer_probs(model, ids)[:, token_id].tolist()
 
 
 def answer_rank_by_layer(model: Transformer, ids, token_id: int) -> list[int]:

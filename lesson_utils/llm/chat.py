@@ -11,6 +11,8 @@ none, and ends with "<|im_start|>assistant\\n" so that the model writes the repl
 
 from __future__ import annotations
 
+from ..inputs import whole_number
+
 DEFAULT_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 ROLES = ("system", "user", "assistant")
 END_OF_TURN = "<|im_end|>"
@@ -70,8 +72,7 @@ def drop_oldest_turns(messages, count_tokens, max_tokens: int) -> tuple[list[dic
     if not callable(count_tokens):
         raise TypeError("count_tokens must be a function text -> number of tokens, "
                         "e.g. lambda text: len(tokenizer.encode(text))")
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
-        raise ValueError(f"max_tokens must be a whole number >= 1, got {max_tokens!r}")
+    whole_number("max_tokens", max_tokens, low=1)
     head = messages[:1] if messages[0]["role"] == "system" else []
     body = messages[len(head):]
     dropped = 0

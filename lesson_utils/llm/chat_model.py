@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..inputs import whole_number
 from . import generation
 from .chat import END_OF_TURN, check_messages, render_chat, user
 from .model import Transformer
@@ -58,8 +59,7 @@ class ChatModel:
 
     def top_tokens(self, probs: torch.Tensor, k: int = 10) -> list[dict]:
         """The k most likely tokens of a distribution (V,) you already have, as top_next_tokens()."""
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ValueError(f"k must be a whole number >= 1, got {k!r}")
+        whole_number("k", k, low=1)
         top = probs.topk(min(k, probs.numel()))
         texts = self.tokenizer.token_strings(top.indices.tolist())
         return [{"id": i, "text": t, "p": p}

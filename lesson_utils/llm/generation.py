@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 import torch
 
+from ..inputs import whole_number
 from .model import KVCache, Transformer
 from .sampling import check_sampling_args, sample_next
 
@@ -38,8 +39,7 @@ def check_prompt_ids(ids, context_length: int, what: str = "prompt") -> list[int
 
 
 def _check_length(n_prompt: int, max_new_tokens, context_length: int) -> None:
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
-        raise ValueError(f"max_new_tokens must be a whole number >= 1, got {max_new_tokens!r}")
+    whole_number("max_new_tokens", max_new_tokens, low=1)
     if n_prompt + max_new_tokens > context_length:
         raise ValueError(f"{n_prompt} prompt tokens + {max_new_tokens} new tokens exceed the context "
                          f"window of {context_length}; ask for at most "

@@ -9,6 +9,8 @@ import math
 
 import torch
 
+from ..inputs import whole_number
+
 
 def check_sampling_args(temperature=1.0, top_k=None, top_p=None) -> None:
     """Raise a ValueError/TypeError that says what to change, for any bad setting."""
@@ -122,8 +124,7 @@ def vote_accuracy(probs: torch.Tensor, right: int, n: int, trials: int = 2000, s
 
     Ties go to the answer drawn first among the tied ones, as a person counting votes might.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a whole number >= 1, got {n!r}")
+    whole_number("n", n, low=1)
     generator = torch.Generator().manual_seed(seed)
     draws = torch.multinomial(probs.float().cpu(), trials * n, replacement=True, generator=generator)
     wins = 0

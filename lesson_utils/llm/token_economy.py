@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..inputs import whole_number
 from .tokenizers import Tokenizer
 
 
@@ -52,10 +53,6 @@ class TextStats:
     def chars_per_token(self) -> float:
         return self.characters / self.tokens if self.tokens else 0.0
 
-    @property
-    def tokens_per_word(self) -> float:
-        return self.tokens / self.words if self.words else 0.0
-
 
 def text_stats(tokenizer: Tokenizer, text: str) -> TextStats:
     """Characters, whitespace-separated words and tokens of one text."""
@@ -65,8 +62,7 @@ def text_stats(tokenizer: Tokenizer, text: str) -> TextStats:
 
 def price_usd(n_tokens: int, usd_per_million: float) -> float:
     """What n_tokens cost at a price quoted per million tokens: (250_000, 2.0) -> 0.5."""
-    if isinstance(n_tokens, bool) or not isinstance(n_tokens, int) or n_tokens < 0:
-        raise ValueError(f"n_tokens must be a whole number >= 0, got {n_tokens!r}")
+    whole_number("n_tokens", n_tokens, low=0)
     price = usd_per_million
     if isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0:
         raise ValueError(f"usd_per_million must be a price >= 0, e.g. 0.5, got {usd_per_million!r}")

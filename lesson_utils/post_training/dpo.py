@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..inputs import whole_number
 from ..llm.model import Transformer
 from .sequences import ChatSequence, FrozenPass, answer_logprobs, pad_right
 
@@ -46,22 +47,24 @@ def trainable_copy(model: Transformer, n_layers: int) -> Transformer:
     """A policy that shares the model's frozen parts and has its own copy of the last n_layers blocks.
 
     Only the copied blocks can learn. Everything else (embedding, lower blocks, final norm) is
-    the very same tensors as in `model`, frozen in both (requires_grad False), which saves
-    a second 540 MB copy; `model` itself stays the untouched reference.
+    the very same tensors as in `model`, which saves a second 540 MB copy; `model` is left as it
+    is, the untouched reference. Its weights must be frozen (load_transformer() gives them so):
+    shared weights that could learn would be trained through the policy too.
     """
     total = model.config.n_layers
-    if isinstance(n_layers, bool) or not isinstance(n_layers, int) or not 1 <= n_layers <= total:
-        raise ValueError(f"n_layers must be a whole number from 1 to {total}")
-    for p in model.parameters():
-        p.requires_grad_(False)
-    policy = copy.copy(model)                      # a new module object...
-    policy._modules = dict(model._modules)         # ...with its own table of sub-modules
+    whole_number("n_layers", n_layers, 1, total)
+    if any(p.requires_grad for p in model.parameters()):
+        raise ValueError("the model's weights can still learn (requires_grad); freeze them first with "
+                         "model.requires_grad_(False), so that only the policy's copied blocks train")
+    with torch.device("meta"):
+        policy = Transformer(model.config)         # a skeleton: no memory, filled from `model` below
+    policy.embed, policy.norm, policy.output = model.embed, model.norm, model.output
+    policy.rope_cos, policy.rope_sin = model.rope_cos, model.rope_sin
     top = [copy.deepcopy(block) for block in model.blocks[total - n_layers:]]
     policy.blocks = nn.ModuleList(list(model.blocks[:total - n_layers]) + top)
     for block in top:
-        for p in block.parameters():
-            p.requires_grad_(True)
-    return policy
+        block.requires_grad_(True)
+    return policy.train(model.training)
 
 
 def policy_logprobs(policy: Transformer, frozen: FrozenPass, indices: Sequence[int],

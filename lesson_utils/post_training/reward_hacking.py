@@ -55,8 +55,7 @@ def optimise_against_reward(reference: TinyGPT, tokenizer, reward_fn: Callable[[
     """REINFORCE with a KL leash of strength beta (0 = no leash) on a copy of `reference`."""
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
         raise ValueError(f"beta must be a number >= 0 (0 removes the leash), got {beta!r}")
-    torch.manual_seed(seed)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)      # the only randomness: the samples drawn
     reference.eval()
     policy = copy.deepcopy(reference).train()
     optimiser = torch.optim.Adam(policy.parameters(), lr=lr)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from ..inputs import whole_number
 from ..llm.chat import END_OF_TURN
 from ..llm.likelihood import token_logprobs
 from ..llm.model import Transformer
@@ -99,8 +100,7 @@ def frozen_pass(model: Transformer, sequences: Sequence[ChatSequence], start_lay
     if not sequences:
         raise ValueError("give at least one sequence")
     n_layers = model.config.n_layers
-    if isinstance(start_layer, bool) or not isinstance(start_layer, int) or not 0 <= start_layer < n_layers:
-        raise ValueError(f"start_layer must be a whole number from 0 to {n_layers - 1}")
+    whole_number("start_layer", start_layer, 0, n_layers - 1)
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i].ids))   # little padding
     hidden, ref, features = [None] * len(order), torch.zeros(len(order)), [None] * len(order)
     for first in range(0, len(order), batch_size):

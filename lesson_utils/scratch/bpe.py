@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 import regex
 import tiktoken
 
+from ..inputs import whole_number
 from ..llm.tokenizers import SMOLLM2_SPLIT_PATTERN, Tokenizer
 
 Pair = tuple[int, int]
@@ -93,8 +94,7 @@ class BPE:
         """Text -> token ids, using all merges or only the first `n_merges` of them."""
         n_merges = len(self.merges) if n_merges is None else n_merges
         most = len(self.merges)
-        if isinstance(n_merges, bool) or not isinstance(n_merges, int) or not 0 <= n_merges <= most:
-            raise ValueError(f"n_merges must be a whole number from 0 to {most}, got {n_merges!r}")
+        whole_number("n_merges", n_merges, 0, most)
         ids = []
         full = n_merges == len(self.merges)     # only full encodes are cached: partial ones are rare
         for chunk in self.chunks(text):

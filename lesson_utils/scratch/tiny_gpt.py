@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..inputs import whole_number
 from ..llm.likelihood import token_logprobs
 
 
@@ -33,8 +34,7 @@ class TinyConfig:
     def __post_init__(self):
         for name in ("vocab_size", "context", "dim", "n_layers", "n_heads"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+            whole_number(name, value, low=1)
         if self.dim % self.n_heads:
             raise ValueError(f"dim ({self.dim}) must be divisible by n_heads ({self.n_heads})")
 

@@ -30,6 +30,12 @@ def json_lines(text):
     return [json.loads(line) for line in text.splitlines()]
 
 
+@pytest.fixture(autouse=True)
+def the_shared_model(lm, monkeypatch):
+    """In-process commands use the test session's model, not a second 540 MB copy of their own."""
+    monkeypatch.setattr(cli, "_load_model", lambda: lm)
+
+
 def call(capsys, *args):
     """cli.main in this process: (exit code, stdout, stderr)."""
     code = cli.main(list(args))

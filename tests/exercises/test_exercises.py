@@ -290,6 +290,13 @@ def test_training_exercise_checks(capsys):
     assert exercises.check_train_step(no_step) is False
     assert "did not change" in capsys.readouterr().out
 
+    import torch
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    exercises.check_train_step(step)
+    assert torch.equal(torch.rand(3), expected), "a check must leave the student's random numbers alone"
+
 
 def test_post_training_exercise_checks(capsys):
     import torch

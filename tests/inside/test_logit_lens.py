@@ -2,9 +2,9 @@ import pytest
 import torch
 
 from lesson_utils.inside.logit_lens import (
-    answer_by_layer,
     answer_rank_by_layer,
     block_steps,
+    layer_probs,
     next_token_probs_from,
     read_out,
     top_prediction_by_layer,
@@ -30,13 +30,13 @@ def test_read_out_of_the_last_vector_is_the_models_prediction(model, tokenizer):
         probs = model(torch.tensor([ids])).logits[0, -1].softmax(-1).float().cpu()
     assert torch.allclose(next_token_probs_from(model, last), probs, atol=1e-5)
     assert read_out(model, tokenizer, last, k=1)[0][0] == " Paris"
-    curve = answer_by_layer(model, ids, tokenizer.encode(" Paris")[0])
+    curve = layer_probs(model, ids)[:, tokenizer.encode(" Paris")[0]].tolist()
     assert len(curve) == 31 and curve[-1] == pytest.approx(float(probs[7042]), abs=1e-5)
     assert max(curve[:27]) < 0.01                                    # Paris appears only at the end
     ranks = answer_rank_by_layer(model, ids, 7042)
     assert ranks[-1] == 1 and ranks[5] > 100
     with pytest.raises(ValueError, match="at least one"):
-        answer_by_layer(model, [], 7042)
+        answer_rank_by_layer(model, [], 7042)
 
 
 def test_top_prediction_by_layer_starts_with_the_token_itself_and_ends_with_the_answer(model, tokenizer):

@@ -1,11 +1,15 @@
-"""The Transformer itself: shapes, attention, the KV cache, padding and input checks."""
+"""The Transformer itself: shapes, attention, the KV cache, padding and input checks.
+
+Most of it runs on a tiny random Transformer (3 layers of width 32: milliseconds, no model file),
+since shapes, masks and the cache do not depend on the numbers; a few cases run the real model.
+"""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from lesson_utils.llm.model import KVCache, ModelConfig, RMSNorm, apply_rope, rope_tables
+from lesson_utils.llm.model import KVCache, ModelConfig, RMSNorm, Transformer, apply_rope, rope_tables
 
 # Float32 sums done in a different order (other matrix shapes) differ by a few units in
 # the last place; logits are around 10-20 in size, hence a relative part in the tolerance.
@@ -14,15 +18,26 @@ LOGITS_TOL = {"rtol": 1e-5, "atol": 1e-4}
 TEXT = "The quick brown fox jumps over the lazy dog because it wants to reach the river."
 
 
-@pytest.fixture(scope="module")
-def ids(tokenizer):
-    return torch.tensor([tokenizer.encode(TEXT)])                       # (1, T)
+TINY = ModelConfig(vocab_size=97, dim=32, n_layers=3, n_heads=4, n_kv_heads=2, hidden_dim=64,
+                   context_length=64)
 
 
 @pytest.fixture(scope="module")
-def full(model, ids):
+def tiny():
+    """A Transformer of SmolLM2's design, small and random (seeded), frozen like the real one."""
+    torch.manual_seed(0)
+    return Transformer(TINY).requires_grad_(False).eval()
+
+
+@pytest.fixture(scope="module")
+def ids():
+    return torch.randint(0, TINY.vocab_size, (1, 17), generator=torch.Generator().manual_seed(1))   # (1, T)
+
+
+@pytest.fixture(scope="module")
+def full(tiny, ids):
     with torch.inference_mode():
-        return model(ids, output_hidden_states=True, output_attentions=True)
+        return tiny(ids, output_hidden_states=True, output_attentions=True)
 
 
 def test_config_matches_smollm2(model):
@@ -34,8 +49,8 @@ def test_config_matches_smollm2(model):
     assert 134_000_000 < n_params < 135_000_000       # 135M, with the output matrix tied
 
 
-def test_output_shapes(model, ids, full):
-    cfg, T = model.config, ids.shape[1]
+def test_output_shapes(tiny, ids, full):
+    cfg, T = tiny.config, ids.shape[1]
     assert full.logits.shape == (1, T, cfg.vocab_size)
     assert len(full.hidden_states) == cfg.n_layers + 1
     assert all(h.shape == (1, T, cfg.dim) for h in full.hidden_states)
@@ -43,31 +58,31 @@ def test_output_shapes(model, ids, full):
     assert all(a.shape == (1, cfg.n_heads, T, T) for a in full.attentions)
 
 
-def test_plain_forward_returns_no_extras(model, ids, full):
+def test_plain_forward_returns_no_extras(tiny, ids, full):
     with torch.inference_mode():
-        out = model(ids)
-        last = model(ids, last_only=True)
+        out = tiny(ids)
+        last = tiny(ids, last_only=True)
     assert out.hidden_states is None and out.attentions is None
     torch.testing.assert_close(out.logits, full.logits, rtol=1e-5, atol=2e-4)  # fused vs written-out
-    assert last.logits.shape == (1, 1, model.config.vocab_size)
+    assert last.logits.shape == (1, 1, tiny.config.vocab_size)
     torch.testing.assert_close(last.logits[:, 0], full.logits[:, -1], **LOGITS_TOL)
 
 
-def test_batch_rows_are_independent(model, ids, full):
+def test_batch_rows_are_independent(tiny, ids, full):
     other = torch.flip(ids, dims=[1])
     with torch.inference_mode():
-        out = model(torch.cat([ids, other]))
+        out = tiny(torch.cat([ids, other]))
     torch.testing.assert_close(out.logits[:1], full.logits, **LOGITS_TOL)
 
 
-def test_logits_are_final_norm_times_tied_embedding(model, full):
+def test_logits_are_final_norm_times_tied_embedding(tiny, full):
     with torch.inference_mode():
-        logits = model.norm(full.hidden_states[-1]) @ model.embed.weight.T
+        logits = tiny.norm(full.hidden_states[-1]) @ tiny.embed.weight.T
     torch.testing.assert_close(logits, full.logits, rtol=1e-5, atol=1e-4)
 
 
-def test_first_hidden_state_is_the_embedding(model, ids, full):
-    assert torch.equal(full.hidden_states[0][0], model.embed.weight[ids[0]])
+def test_first_hidden_state_is_the_embedding(tiny, ids, full):
+    assert torch.equal(full.hidden_states[0][0], tiny.embed.weight[ids[0]])
 
 
 def test_attention_rows_sum_to_one_and_are_causal(full):
@@ -81,37 +96,37 @@ def test_attention_rows_sum_to_one_and_are_causal(full):
     assert torch.allclose(full.attentions[0][..., 0, 0], torch.tensor(1.0))
 
 
-def test_later_tokens_do_not_change_earlier_logits(model, ids, full):
+def test_later_tokens_do_not_change_earlier_logits(tiny, ids, full):
     changed = ids.clone()
-    changed[0, -3:] = torch.tensor([42, 4242, 24])
+    changed[0, -3:] = (ids[0, -3:] + 1) % TINY.vocab_size
     with torch.inference_mode():
-        out = model(changed)
+        out = tiny(changed)
     T = ids.shape[1]
     torch.testing.assert_close(out.logits[:, :T - 3], full.logits[:, :T - 3], **LOGITS_TOL)
     assert not torch.allclose(out.logits[:, -1], full.logits[:, -1], atol=1e-2)
 
 
-def test_kv_cache_gives_the_same_logits(model, ids, full):
+def test_kv_cache_gives_the_same_logits(tiny, ids, full):
     T = ids.shape[1]
     split = 5
-    cache = KVCache(model.config, batch_size=1, max_len=T)
+    cache = KVCache(tiny.config, batch_size=1, max_len=T)
     with torch.inference_mode():
-        steps = [model(ids[:, :split], cache=cache).logits]
+        steps = [tiny(ids[:, :split], cache=cache).logits]
         assert cache.length == split
         for t in range(split, T):
-            steps.append(model(ids[:, t:t + 1], cache=cache).logits)
+            steps.append(tiny(ids[:, t:t + 1], cache=cache).logits)
     assert cache.length == T
     torch.testing.assert_close(torch.cat(steps, dim=1), full.logits, **LOGITS_TOL)
 
 
-def test_kv_cache_steps_of_several_tokens(model, ids, full):
+def test_kv_cache_steps_of_several_tokens(tiny, ids, full):
     T = ids.shape[1]
-    cache = KVCache(model.config, batch_size=1, max_len=T + 10)
+    cache = KVCache(tiny.config, batch_size=1, max_len=T + 10)
     with torch.inference_mode():
-        a = model(ids[:, :4], cache=cache).logits
-        b = model(ids[:, 4:9], cache=cache, output_attentions=True)
-        c = model(ids[:, 9:], cache=cache).logits
-    assert b.attentions[0].shape == (1, model.config.n_heads, 5, 9)
+        a = tiny(ids[:, :4], cache=cache).logits
+        b = tiny(ids[:, 4:9], cache=cache, output_attentions=True)
+        c = tiny(ids[:, 9:], cache=cache).logits
+    assert b.attentions[0].shape == (1, tiny.config.n_heads, 5, 9)
     torch.testing.assert_close(torch.cat([a, b.logits, c], dim=1), full.logits, **LOGITS_TOL)
 
 
@@ -138,20 +153,43 @@ def test_left_padded_prompt_matches_alone(model, tokenizer):
     assert (unmasked - alone[0]).abs().max() > 1e-3
 
 
-def test_padded_batch_with_cache(model, tokenizer):
-    short = tokenizer.encode("One, two,")
-    long = tokenizer.encode("Monday, Tuesday, Wednesday,")
+def test_padded_batch_with_cache(tiny):
+    short, long = [5, 17, 9], [40, 41, 42, 43, 44, 45]
     ids, mask = left_padded(short, long)
-    nxt = torch.tensor([[tokenizer.encode(" three")[0]], [tokenizer.encode(" Thursday")[0]]])
-    cache = KVCache(model.config, 2, ids.shape[1] + 1)
+    nxt = torch.tensor([[7], [8]])
+    cache = KVCache(tiny.config, 2, ids.shape[1] + 1)
     with torch.inference_mode():
-        model(ids, cache=cache, attention_mask=mask)
+        tiny(ids, cache=cache, attention_mask=mask)
         mask = torch.cat([mask, torch.ones(2, 1, dtype=mask.dtype)], dim=1)
-        step = model(nxt, cache=cache, attention_mask=mask).logits[:, -1].softmax(-1)
-        alone = [model(torch.tensor([p + [int(n)]])).logits[0, -1].softmax(-1)
+        step = tiny(nxt, cache=cache, attention_mask=mask).logits[:, -1]
+        alone = [tiny(torch.tensor([p + [int(n)]])).logits[0, -1]
                  for p, n in ((short, nxt[0]), (long, nxt[1]))]
+        unmasked = tiny(ids).logits[0, -1]
     for row in range(2):
-        assert (step[row] - alone[row]).abs().max() < 1e-4
+        torch.testing.assert_close(step[row], alone[row], **LOGITS_TOL)
+    short_alone = tiny(torch.tensor([short])).logits[0, -1]
+    assert not torch.allclose(unmasked, short_alone, atol=1e-3)          # without the mask, padding counts
+
+
+def test_run_blocks_from_any_layer_continues_the_forward_pass(tiny, ids, full):
+    """What the logit lens and the frozen pass of notebook 07 rely on."""
+    with torch.inference_mode():
+        for start in range(TINY.n_layers + 1):
+            after = tiny.run_blocks(full.hidden_states[start], start)
+            torch.testing.assert_close(after, full.hidden_states[-1], **LOGITS_TOL)
+        one = tiny.run_blocks(full.hidden_states[0], 0, 1)
+    torch.testing.assert_close(one, full.hidden_states[1], **LOGITS_TOL)
+    with pytest.raises(ValueError, match="0 <= start <= stop <= 3"):
+        tiny.run_blocks(full.hidden_states[0], 2, 1)
+
+
+def test_each_attention_knows_its_layer_and_uses_it_in_the_cache(tiny):
+    assert [block.attn.layer for block in tiny.blocks] == [0, 1, 2]
+    cache = KVCache(tiny.config, 1, 8)
+    with torch.inference_mode():
+        tiny(torch.tensor([[3, 4, 5]]), cache=cache)
+    written = [bool(cache.keys[layer, :, :, :3].abs().sum() > 0) for layer in range(3)]
+    assert written == [True, True, True]
 
 
 def test_rmsnorm_worked_example():
@@ -229,25 +267,25 @@ def test_cache_cannot_exceed_the_context_window(model):
         KVCache(model.config, 1, model.config.context_length + 1)
 
 
-def test_cache_overflow(model):
-    cache = KVCache(model.config, 1, 4)
+def test_cache_overflow(tiny):
+    cache = KVCache(tiny.config, 1, 4)
     with torch.inference_mode():
-        model(torch.tensor([[1, 2, 3]]), cache=cache)
+        tiny(torch.tensor([[1, 2, 3]]), cache=cache)
         with pytest.raises(ValueError, match="larger cache"):
-            model(torch.tensor([[4, 5]]), cache=cache)
+            tiny(torch.tensor([[4, 5]]), cache=cache)
 
 
-def test_attention_mask_must_cover_all_positions(model):
+def test_attention_mask_must_cover_all_positions(tiny):
     with pytest.raises(ValueError, match="attention_mask must have shape"):
-        model(torch.tensor([[1, 2, 3]]), attention_mask=torch.ones(1, 2))
+        tiny(torch.tensor([[1, 2, 3]]), attention_mask=torch.ones(1, 2))
 
 
-def test_fused_attention_equals_the_written_out_one(model):
+def test_fused_attention_equals_the_written_out_one(tiny):
     # The fast path (scaled_dot_product_attention) runs unless weights are asked for;
     # it must give the same logits as the written-out attention, padded batches included.
-    ids = torch.tensor([[0, 0, 504, 3575, 282, 4649, 314], [1, 9690, 198, 2683, 359, 253, 5356]])
+    ids = torch.tensor([[0, 0, 50, 35, 28, 46, 31], [1, 96, 19, 26, 35, 25, 53]])
     mask = torch.tensor([[0, 0, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1]])
     with torch.no_grad():
-        fast = model(ids, attention_mask=mask).logits
-        written = model(ids, attention_mask=mask, output_attentions=True).logits
+        fast = tiny(ids, attention_mask=mask).logits
+        written = tiny(ids, attention_mask=mask, output_attentions=True).logits
     torch.testing.assert_close(fast, written, rtol=1e-5, atol=2e-4)

@@ -38,6 +38,20 @@ def test_trainable_copy_trains_only_the_top_and_leaves_the_original(model):
     assert len(model.blocks) == len(policy.blocks) == 30
     with pytest.raises(ValueError, match="n_layers"):
         trainable_copy(model, 0)
+    assert policy(torch.tensor([[1, 2, 3]])).logits.shape == (1, 3, model.config.vocab_size)   # it runs
+
+
+def test_trainable_copy_changes_nothing_of_the_model_it_is_given():
+    from lesson_utils.llm.model import ModelConfig, Transformer
+    tiny = Transformer(ModelConfig(vocab_size=50, dim=16, n_layers=3, n_heads=2, n_kv_heads=1, hidden_dim=32,
+                                   context_length=16)).requires_grad_(False)
+    modules_before = dict(tiny._modules)
+    policy = trainable_copy(tiny, 1)
+    assert dict(tiny._modules) == modules_before and not any(p.requires_grad for p in tiny.parameters())
+    assert torch.equal(policy(torch.tensor([[1, 2]])).logits, tiny(torch.tensor([[1, 2]])).logits)
+    tiny.requires_grad_(True)
+    with pytest.raises(ValueError, match="freeze them first"):
+        trainable_copy(tiny, 1)
 
 
 def test_one_dpo_step_widens_the_margin(model, lm):

@@ -58,5 +58,11 @@ def test_without_a_leash_the_policy_chases_the_reward_and_drifts_further():
     assert free.kl[-1] > leashed.kl[-1]                      # the leash holds the policy closer
     assert set(free.samples) == {0, 10, 20, 25}
     assert all(p.grad is None for p in tiny.parameters())    # the reference never trains
+    torch.manual_seed(5)
+    expected = torch.rand(2)
+    torch.manual_seed(5)
+    _, again = optimise_against_reward(tiny, LetterTokenizer(), count_a, beta=0.0, **kwargs)
+    assert again.reward == free.reward                       # its own generator: the same run again...
+    assert torch.equal(torch.rand(2), expected)              # ...and the global one left alone
     with pytest.raises(ValueError, match="beta"):
         optimise_against_reward(tiny, LetterTokenizer(), count_a, beta=-1)
