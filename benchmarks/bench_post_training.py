@@ -19,14 +19,12 @@ import resource
 import _common as C
 
 import lesson_utils  # noqa: F401  (thread policy before torch)
-from lesson_utils.assets import ASSETS, load_corpus
 from lesson_utils.llm.chat_model import load_chat_model
 from lesson_utils.post_training.dpo import dpo_loss, policy_logprobs, trainable_copy
 from lesson_utils.post_training.preferences import load_pairs
 from lesson_utils.post_training.reward_hacking import happy_word_reward, optimise_against_reward
 from lesson_utils.post_training.sequences import answer_logprobs, chat_sequence, frozen_pass, pad_right
-from lesson_utils.scratch.pretraining import prepare_corpus
-from lesson_utils.scratch.tiny_gpt import TinyConfig, TinyGPT
+from lesson_utils.scratch.tiny_gpt import load_story_model
 
 TRAINED = 4
 
@@ -84,12 +82,9 @@ def main() -> None:
     speedup = rows["all 30 blocks each step"] / rows["from the cached stream (notebook)"]
     say(f"the cache makes a DPO step {speedup:.1f}x faster")
 
-    stories = prepare_corpus(load_corpus(), vocab_size=512, val_every=10)
-    checkpoint = torch.load(ASSETS / "tiny_gpt" / "checkpoint.pt", map_location="cpu")
-    tiny = TinyGPT(TinyConfig(**checkpoint["config"]))
-    tiny.load_state_dict(checkpoint["state_dict"])
+    tiny, tiny_tokenizer = load_story_model()
     steps = 5 if args.quick else 20
-    tiny_s, _ = C.timed(optimise_against_reward, tiny, stories.tokenizer, happy_word_reward, beta=0.5,
+    tiny_s, _ = C.timed(optimise_against_reward, tiny, tiny_tokenizer, happy_word_reward, beta=0.5,
                         steps=steps)
     say(f"tiny GPT policy-gradient step (24 samples x 32 tokens): {tiny_s / steps:.2f} s")
     peak = peak_rss_mb()

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from lesson_utils.session import setup
+from lesson_utils.llm.weights import pick_device
+from lesson_utils.session import describe_device, setup
 from lesson_utils.ui import viz
 
 
@@ -14,7 +15,9 @@ def test_setup_is_repeatable_and_reports_the_device(capsys):
     b = (torch.rand(3), np.random.rand(2))
     assert torch.equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     assert torch.get_num_threads() == 2
-    assert "running on the CPU" in capsys.readouterr().out or torch.cuda.is_available()
+    assert f"running on {describe_device(pick_device())}" in capsys.readouterr().out     # CPU, or the GPU
+    assert setup(seed=3, device="cpu").type == "cpu"
+    assert "running on the CPU" in capsys.readouterr().out
 
 
 def test_setup_rejects_bad_arguments():

@@ -28,6 +28,7 @@ class AttentionViewer(Widget):
         self.out = w.Output()
         self.record = None
         self.row: list = []
+        self._refilling = False               # True while the token list is refilled for a new prompt
         self.prompt.observe(self._new_prompt, names="value")
         for control in (self.layer, self.head, self.token):
             control.observe(self.update, names="value")
@@ -49,7 +50,7 @@ class AttentionViewer(Widget):
         self.update()
 
     def update(self, change=None) -> None:
-        if self.record is None or self.token.value is None or getattr(self, "_refilling", False):
+        if self.record is None or self.token.value is None or self._refilling:
             return
         position = self.token.value
         self.row = self.record.row(self.layer.value, self.head.value, position)
