@@ -13,7 +13,7 @@ and writes its own 64 greedy tokens. Printed (lesson_utils.llm.quantized.agreeme
     perplexity        on the first 8,000 characters of the course corpus, windows of 512: the
                       exact model reads a window at once, the fast one token by token
 
-tests/test_quantized.py holds the fast path to a bound on a smaller set (2 questions and a
+tests/llm/test_quantized.py holds the fast path to a bound on a smaller set (2 questions and a
 ~100-token prompt, x 24 tokens).
 
     python benchmarks/bench_quantized.py [--quick]

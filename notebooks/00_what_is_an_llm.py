@@ -488,7 +488,7 @@ assert all("Paris" in reply for reply in replies.values())
 # multiplication to about 1 part in 256 (16-bit *bfloat16*), and when two next tokens are nearly
 # tied, a rounding can pick the other one. In the tests
 # the 4-bit model must pick the same most likely token as the 32-bit one at 9 steps in 10 or more
-# (`tests/test_quantized.py`; `benchmarks/bench_quantized.py` measures it on 32 questions). The
+# (`tests/llm/test_quantized.py`; `benchmarks/bench_quantized.py` measures it on 32 questions). The
 # notebooks keep the 32-bit model wherever they print exact numbers; the fast one is for writing
 # many answers.
 

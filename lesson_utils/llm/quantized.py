@@ -21,7 +21,7 @@ has two routes, chosen by how many tokens per sequence come in:
     several tokens (reading a prompt)      float32, on the file's exact matrix rebuilt from
                                            the codes: the same numbers as the exact model
 
-`tests/test_quantized.py` holds the fast path to the exact one; `benchmarks/bench_decode.py`
+`tests/llm/test_quantized.py` holds the fast path to the exact one; `benchmarks/bench_decode.py`
 and `benchmarks/bench_quantized.py` measure its speed and accuracy.
 
     exact = load_transformer()               # float32: the default, the numbers that are taught
