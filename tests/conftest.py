@@ -90,3 +90,20 @@ def ref_tokenizer():
     transformers = pytest.importorskip("transformers")
     path = find_model_file()
     return transformers.AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+
+
+@pytest.fixture
+def echo_model():
+    """Stands in for ChatModel: its reply repeats the system message (what SmolLM2 often does)
+    when the prompt asks for the password, and is "Hello!" otherwise."""
+    return EchoModel()
+
+
+class EchoModel:
+    def chat_prompt(self, prompt, system=None):
+        return f"{system}|{prompt}"
+
+    def generate(self, prompt, max_new_tokens, temperature, seed):
+        class Out:
+            text = prompt.split("|")[0] if "password" in prompt.split("|")[1] else "Hello!"
+        return Out()

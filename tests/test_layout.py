@@ -3,7 +3,7 @@ and a package that installs whole.
 
 The parts, from the bottom up (a module may import its own part and the parts below it):
 
-    assets.py  inputs.py           the shipped files; the checks of arguments
+    assets.py  inputs.py  lazy.py  the shipped files; the checks of arguments; the parts' short imports
     llm/                           the real model, text in and out
     inside/  scratch/              looking inside the real model; models built from scratch
     post_training/  applications/  what is built on a model
@@ -11,8 +11,9 @@ The parts, from the bottom up (a module may import its own part and the parts be
     ui/                            display only
     admin/                         the command line, the set-up check, the slides extension
 
-session.py (seeds, threads, device, figure style) may import anything; nothing imports ui/ but ui/
-itself, session.py and the package's front doors (__init__.py files re-export, they compute nothing).
+session.py (seeds, threads, device, figure style) may import anything, and nothing in the package
+imports it; nothing imports ui/ but ui/ itself and session.py. Every other top-level module or folder
+has its place in LEVEL.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lesson_utils"
-LEVEL = {"assets": 0, "inputs": 0, "llm": 1, "inside": 2, "scratch": 2, "post_training": 3, "applications": 3,
-         "exercises": 4, "ui": 5, "admin": 6}
+LEVEL = {"assets": 0, "inputs": 0, "lazy": 0, "llm": 1, "inside": 2, "scratch": 2, "post_training": 3,
+         "applications": 3, "exercises": 4, "ui": 5, "admin": 6}
 
 
 def part_of(module: str) -> str:
@@ -53,9 +54,11 @@ def imports_of(path: Path, root: Path = ROOT) -> set[str]:
             target = ".".join(base + (node.module.split(".") if node.module else []))
             if not target.startswith("lesson_utils"):
                 continue
-            if node.module:
+            if part_of(target):
                 found.add(target)
-            else:                                     # from . import viz: viz is a module
+            else:                          # `from lesson_utils import ui`: the name is the part
+                found |= {f"{target}.{a.name}" for a in node.names if a.name != "*"}
+            if not node.module:            # `from . import viz`: the name is a module
                 found |= {f"{target}.{a.name}" for a in node.names}
     return found
 
@@ -65,16 +68,22 @@ def layering_problems(files: list[Path], root: Path = ROOT) -> list[str]:
     for path in files:
         me = module_name(path, root)
         mine = part_of(me)
-        front_door = path.name == "__init__.py" or path.name == "__main__.py"
         for target in sorted(imports_of(path, root)):
             theirs = part_of(target)
-            if theirs == "ui" and mine != "ui" and me != "lesson_utils.session" and not front_door:
+            if theirs == "ui" and mine != "ui" and me != "lesson_utils.session":
                 problems.append(f"{me} imports display code ({target}); computation must not")
             elif mine in LEVEL and theirs in LEVEL and LEVEL[theirs] > LEVEL[mine]:
                 problems.append(f"{me} ({mine}/) imports {target}, from {theirs}/, a part above it")
-            elif mine in LEVEL and theirs == "session":
+            elif theirs == "session" and mine != "session":
                 problems.append(f"{me} imports session.py, which is for notebooks and tests")
     return problems
+
+
+def unplaced(package: Path = PACKAGE) -> set[str]:
+    """Top-level modules and folders of the package that LEVEL does not place."""
+    found = {p.stem for p in package.glob("*.py")} | {p.name for p in package.iterdir()
+                                                      if (p / "__init__.py").is_file()}
+    return found - set(LEVEL) - {"__init__", "__main__", "session"}
 
 
 def test_every_part_imports_only_itself_and_the_parts_below_it():
@@ -91,10 +100,29 @@ def test_the_layering_check_catches_computation_importing_display_code(tmp_path)
     (fake / "inside" / "probe.py").write_text("from lesson_utils.admin.cli import main\n")
     (fake / "scratch").mkdir()
     (fake / "scratch" / "ok.py").write_text("from ..llm.model import Transformer\nfrom .bpe import merge\n")
+    (fake / "admin").mkdir()
+    (fake / "admin" / "__init__.py").write_text("from lesson_utils import ui\n")
+    (fake / "applications" / "x").mkdir(parents=True)
+    (fake / "applications" / "x" / "y.py").write_text("from ...session import setup\n")
+    (fake / "session.py").write_text("from .ui import viz\nfrom .llm.weights import pick_device\n")
+    (fake / "ui").mkdir()
+    (fake / "ui" / "__init__.py").write_text("from .viz import plot\nfrom ..llm import Transformer\n")
     assert layering_problems(sorted(fake.rglob("*.py")), root=tmp_path) == [
+        "lesson_utils.admin imports display code (lesson_utils.ui); computation must not",
+        "lesson_utils.applications.x.y imports session.py, which is for notebooks and tests",
         "lesson_utils.inside.probe (inside/) imports lesson_utils.admin.cli, from admin/, a part above it",
         "lesson_utils.llm.model imports display code (lesson_utils.ui); computation must not",
     ]
+
+
+def test_every_top_level_module_and_folder_has_a_level(tmp_path):
+    assert unplaced() == set()
+    (tmp_path / "session.py").write_text("")
+    (tmp_path / "serving.py").write_text("")
+    (tmp_path / "llm").mkdir()
+    (tmp_path / "llm" / "__init__.py").write_text("")
+    (tmp_path / "notes").mkdir()                     # a folder without __init__.py is not a part
+    assert unplaced(tmp_path) == {"serving"}
 
 
 def test_every_folder_of_the_package_is_in_the_build():
@@ -122,3 +150,23 @@ def test_no_module_name_is_used_twice_except_a_notebooks_widgets_and_exercises()
     twice = {p.relative_to(PACKAGE).as_posix() for p in paths if names.count(p.name) > 1}
     assert {name for name in twice if not name.startswith(("ui/n", "exercises/n"))} == set()
     assert len(twice) >= 8
+
+
+# Test files that test the series as a whole, not one module.
+WHOLE_SERIES_TESTS = {"test_compare_outputs.py", "test_layout.py", "test_notebooks.py", "test_site.py",
+                      "llm/test_parity_transformers.py"}
+
+
+def test_each_test_file_is_named_for_the_module_it_tests():
+    """tests/llm/test_model.py tests lesson_utils/llm/model.py: the test tree mirrors the package."""
+    tests = ROOT / "tests"
+    strays = []
+    for path in tests.rglob("test_*.py"):
+        relative = path.relative_to(tests)
+        if relative.parts[0] == "browser" or relative.as_posix() in WHOLE_SERIES_TESTS:
+            continue
+        if not (PACKAGE / relative.parent / f"{path.stem.removeprefix('test_')}.py").is_file():
+            strays.append(relative.as_posix())
+    assert strays == []
+    assert all((tests / name).is_file() for name in WHOLE_SERIES_TESTS)
+

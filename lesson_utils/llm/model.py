@@ -264,15 +264,10 @@ class Transformer(nn.Module):
         B, T = ids.shape
         past = cache.length if cache is not None else 0
         S = past + T
-        if S > self.config.context_length:
-            raise ValueError(
-                f"{S} tokens do not fit in the context window of {self.config.context_length}; "
-                "shorten the prompt or drop the oldest turns of the conversation")
+        rope, mask = self.rope_and_mask(B, T, past, attention_mask)     # checks that S tokens fit
         if cache is not None and S > cache.max_len:
             raise ValueError(f"the KV cache holds {cache.max_len} positions but {S} are needed; "
                              "make a larger cache")
-
-        rope, mask = self.rope_and_mask(B, T, past, attention_mask)
 
         x = self.embed(ids)                                            # (B, T, D)
         hidden = [x] if output_hidden_states else None
@@ -312,6 +307,10 @@ class Transformer(nn.Module):
         """What every block needs besides x, for T new tokens after `past` cached ones:
         RoPE's (cos, sin) at each token's position, each (B, 1, T, hd), and the additive mask
         (B, 1, T, S), or None when nothing needs masking (one new token and no padding)."""
+        if past + T > self.config.context_length:
+            raise ValueError(
+                f"{past + T} tokens do not fit in the context window of {self.config.context_length}; "
+                "shorten the prompt or drop the oldest turns of the conversation")
         positions, mask = self._positions_and_mask(B, T, past, attention_mask)
         return (self.rope_cos[positions].unsqueeze(1), self.rope_sin[positions].unsqueeze(1)), mask
 

@@ -49,7 +49,9 @@ def trainable_copy(model: Transformer, n_layers: int) -> Transformer:
     Only the copied blocks can learn. Everything else (embedding, lower blocks, final norm) is
     the very same tensors as in `model`, which saves a second 540 MB copy; `model` is left as it
     is, the untouched reference. Its weights must be frozen (load_transformer() gives them so):
-    shared weights that could learn would be trained through the policy too.
+    shared weights that could learn would be trained through the policy too. Because those modules
+    are shared, whatever is done to a module of the policy as a whole (`policy.to(device)`, `.eval()`)
+    reaches the model's as well: move or switch the model first, then make the copy.
     """
     total = model.config.n_layers
     whole_number("n_layers", n_layers, 1, total)

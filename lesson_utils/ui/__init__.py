@@ -4,17 +4,16 @@ Nothing outside ui/ imports it except session.py, which sets the figure style; t
 holds that rule. The numbers a widget shows come from the tested functions of the other parts.
 """
 
-from . import viz
-from .n00_what_is_an_llm import ChatBox, NextTokenExplorer
-from .n01_tokenization import MergeStepper, TokenHighlighter
-from .n02_embeddings import WordMapExplorer
-from .n03_attention import AttentionViewer
-from .n04_next_token import NextTokenStepper
-from .n05_sampling import SamplingLab
-from .n07_feedback import PreferenceLabeller, RewardExplorer
-from .n08_rag import ChunkingViewer, RetrievalExplorer, results_html
-from .n09_security import AttackLab
+from ..lazy import exports  # each module loads when one of its names is first used
 
-__all__ = ["AttackLab", "AttentionViewer", "ChatBox", "ChunkingViewer", "MergeStepper", "NextTokenExplorer",
-           "NextTokenStepper", "PreferenceLabeller", "RetrievalExplorer", "RewardExplorer", "SamplingLab",
-           "TokenHighlighter", "WordMapExplorer", "results_html", "viz"]
+__getattr__, __dir__, __all__ = exports(__name__, {
+    "n00_what_is_an_llm": "ChatBox NextTokenExplorer",
+    "n01_tokenization":   "MergeStepper TokenHighlighter",
+    "n02_embeddings":     "WordMapExplorer",
+    "n03_attention":      "AttentionViewer",
+    "n04_next_token":     "NextTokenStepper",
+    "n05_sampling":       "SamplingLab",
+    "n07_feedback":       "PreferenceLabeller RewardExplorer",
+    "n08_rag":            "ChunkingViewer RetrievalExplorer results_html",
+    "n09_security":       "AttackLab",
+})

@@ -16,6 +16,7 @@ import pytest
 from lesson_utils.admin import cli
 from lesson_utils.llm import weights
 from lesson_utils.llm.chat import render_chat
+from lesson_utils.llm.tokenizers import TOKENIZER_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
 CHAT_PROMPT = r"<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
@@ -112,6 +113,10 @@ def test_next_token_text_output(capsys):
     assert code == 0
     assert "' Paris'" in out.splitlines()[1]
     assert len(out.splitlines()) == 4                 # a header and three tokens
+
+
+def test_the_tokenizer_choices_are_the_tokenizers_there_are():
+    assert cli.TOKENIZERS == TOKENIZER_NAMES
 
 
 def test_tokenize_with_gpt4_tokenizer_and_text_output(capsys):

@@ -2,6 +2,7 @@
 
 import importlib.metadata
 import importlib.util
+import subprocess
 import sys
 
 from lesson_utils.admin import cli, doctor
@@ -149,3 +150,37 @@ def test_doctor_command_exit_code_and_fix(capsys, monkeypatch):
     monkeypatch.setattr(doctor, "run_checks", lambda: [doctor.Check("python", True, "3.11", "")])
     assert cli.main(["doctor"]) == 0
     assert "All good" in capsys.readouterr().out
+
+
+HIDE_AND_RUN = """
+import sys
+for name in sys.argv[1:]:
+    sys.modules[name] = None          # `import name` now raises ImportError, as if it were not installed
+from lesson_utils.admin.cli import main
+sys.exit(main(["doctor"]))
+"""
+
+
+def run_doctor_without(*modules: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", HIDE_AND_RUN, *modules], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_doctor_reports_missing_tokenizer_packages_instead_of_crashing():
+    done = run_doctor_without("tiktoken", "regex")
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    for name in ("tiktoken", "regex"):
+        [line] = [line for line in lines if line.startswith("[XX]") and f" {name} " in line]
+        assert "not installed" in line
+        assert any(f"pip install {name}==" in later for later in lines[lines.index(line) + 1:][:1])
+    assert any(line.startswith("[ok] model file") for line in lines)     # what does not need them still runs
+
+
+def test_without_torch_the_model_checks_wait_for_it():
+    done = run_doctor_without("torch", "numpy")
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1
+    model_line = next(line for line in done.stdout.splitlines() if " model file " in line)
+    assert model_line.startswith("[XX]") and "cannot be checked while" in model_line

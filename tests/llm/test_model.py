@@ -262,6 +262,20 @@ def test_longer_than_the_context_window(model):
         model(ids)
 
 
+def test_run_blocks_checks_the_context_window_too(tiny):
+    x = torch.zeros(1, tiny.config.context_length + 1, tiny.config.dim)
+    with pytest.raises(ValueError, match=f"{tiny.config.context_length + 1} tokens do not fit"):
+        tiny.run_blocks(x, 0)
+
+
+def test_a_cache_full_at_the_context_window_says_it_is_the_window(tiny):
+    cache = KVCache(tiny.config, 1, tiny.config.context_length)
+    with torch.inference_mode():
+        tiny(torch.zeros(1, tiny.config.context_length, dtype=torch.long), cache=cache)
+        with pytest.raises(ValueError, match="context window"):
+            tiny(torch.tensor([[1]]), cache=cache)
+
+
 def test_cache_cannot_exceed_the_context_window(model):
     with pytest.raises(ValueError, match="context window"):
         KVCache(model.config, 1, model.config.context_length + 1)
