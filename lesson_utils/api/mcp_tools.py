@@ -17,18 +17,14 @@ search_knowledge_base (BM25 over notebook 08's documents). Neither has side effe
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
+import tempfile
 
-from mcp.server.mcpserver import MCPServer
-
-from ..applications.rag import BM25, chunk_documents, load_knowledge_base, search
 from ..applications.tools import ToolError, calculate, format_number
 
-server = MCPServer("lesson-tools", instructions="A calculator and a search over a college's documents.")
 
-
-@server.tool()
 def calculator(expression: str) -> str:
     """Evaluate arithmetic on numbers: + - * / ** and parentheses, e.g. "347 * 29"."""
     try:
@@ -37,9 +33,9 @@ def calculator(expression: str) -> str:
         return f"error: {e}"
 
 
-@server.tool()
 def search_knowledge_base(query: str, k: int = 2) -> str:
     """The k passages of the college's documents (notebook 08) that best match the query."""
+    from ..applications.rag import search
     chunks, index = _index()
     rows = search(index.scores(query), chunks, max(1, min(int(k), 5)))
     return "\n\n".join(f"[{row['doc']}] {row['text']}" for row in rows)
@@ -47,8 +43,21 @@ def search_knowledge_base(query: str, k: int = 2) -> str:
 
 @functools.cache
 def _index():
+    # imported here, not at the top: rag imports torch, 2 s that the calculator alone does not need
+    from ..applications.rag import BM25, chunk_documents, load_knowledge_base
     chunks = chunk_documents(load_knowledge_base(), size=50, overlap=10)
     return chunks, BM25([c.text for c in chunks])
+
+
+def build_server():
+    """The MCP server offering both tools. Built only in the server's own process: constructing one
+    sets up logging for the whole process, which a notebook's kernel should not get."""
+    from mcp.server.mcpserver import MCPServer
+    server = MCPServer("lesson-tools", instructions="A calculator and a search over a college's documents.",
+                       log_level="WARNING")
+    for tool in (calculator, search_knowledge_base):
+        server.tool()(tool)
+    return server
 
 
 def server_parameters():
@@ -57,19 +66,38 @@ def server_parameters():
     return StdioServerParameters(command=sys.executable, args=["-m", "lesson_utils.api.mcp_tools"])
 
 
+@contextlib.asynccontextmanager
+async def connect():
+    """An mcp Client connected to a freshly started server, which stops when the block ends:
+
+        async with connect() as client:
+            tools = (await client.list_tools()).tools
+            result = await client.call_tool("calculator", {"expression": "12 * 7"})
+
+    The server's stderr goes to a real file: a notebook kernel's sys.stderr has no file descriptor
+    for a subprocess to write to."""
+    from mcp import Client
+    from mcp.client.stdio import stdio_client
+    with tempfile.TemporaryFile("w+") as errors:
+        async with Client(stdio_client(server_parameters(), errlog=errors)) as client:
+            yield client
+
+
+def result_text(result) -> str:
+    """The text of a CallToolResult (its content is a list of blocks; ours are text)."""
+    return "".join(getattr(block, "text", "") for block in result.content)
+
+
 async def list_tools() -> list:
     """The tools the server offers (mcp Tool objects: name, description, input_schema)."""
-    from mcp import Client
-    async with Client(server_parameters()) as client:
+    async with connect() as client:
         return (await client.list_tools()).tools
 
 
 async def call_tool(name: str, arguments: dict) -> str:
     """Run one tool on the server; its text result."""
-    from mcp import Client
-    async with Client(server_parameters()) as client:
-        result = await client.call_tool(name, arguments)
-    return "".join(getattr(block, "text", "") for block in result.content)
+    async with connect() as client:
+        return result_text(await client.call_tool(name, arguments))
 
 
 def openai_tools(tools) -> list[dict]:
@@ -79,4 +107,4 @@ def openai_tools(tools) -> list[dict]:
 
 
 if __name__ == "__main__":
-    server.run("stdio")
+    build_server().run("stdio")

@@ -2,6 +2,8 @@
 
 import asyncio
 import json
+import subprocess
+import sys
 
 import openai
 
@@ -34,3 +36,22 @@ def test_a_round_trip_over_stdio_lists_and_calls_the_tools_and_hands_them_to_the
     [call] = reply.choices[0].message.tool_calls
     result = asyncio.run(mcp_tools.call_tool(call.function.name, json.loads(call.function.arguments)))
     assert result and not result.startswith("error: the expression is empty")
+
+
+def test_importing_the_tools_leaves_the_process_logging_alone():
+    # Building an MCP server configures the root logger (INFO, with a rich handler); in a notebook's
+    # kernel that printed every HTTP request. Only the server's own process builds one.
+    code = ("import logging, lesson_utils.api.mcp_tools as m; root = logging.getLogger(); "
+            "assert root.handlers == [] and root.level == logging.WARNING, root.handlers; "
+            "m.build_server(); assert root.handlers")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_the_tools_work_from_a_process_whose_stderr_has_no_file_descriptor():
+    # As in a Jupyter kernel: sys.stderr is replaced before mcp is imported, and the server's
+    # subprocess needs a real file for its stderr.
+    code = ("import asyncio, io, sys; sys.stderr = io.StringIO(); "
+            "from lesson_utils.api import mcp_tools; "
+            "print(asyncio.run(mcp_tools.call_tool('calculator', {'expression': '6 * 7'})))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "42", done.stdout + done.stderr
