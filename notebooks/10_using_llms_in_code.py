@@ -129,9 +129,6 @@ print("the same text as the request by hand")
 # ## 2 · The API remembers nothing
 #
 # **Predict first:** you tell the model your name in one request, and ask for it in the next. Does it know?
-#
-# It cannot: each request is answered on its own, and the model only sees what the request contains.
-# A chat application keeps the conversation itself and sends **all of it** every time.
 
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
@@ -142,6 +139,11 @@ def ask(messages, **settings):
 
 forgetful = ask([{"role": "user", "content": "What is my name?"}])
 print("asked alone:", forgetful.choices[0].message.content)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# It cannot know: each request is answered on its own, and the model sees only what the request contains.
+# Any name it gives is made up. A chat application keeps the conversation itself and sends **all of it**
+# every time.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 1 · The next request of a conversation
@@ -563,10 +565,11 @@ for question, (history, answer) in zip(questions, runs):
     assert history[1]["tool_calls"] and history[2]["role"] == "tool"
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# With two examples the calls make sense. What can still go wrong is visible above: the model may write a
-# poor query or a wrong expression (15% of 80 is `0.15 * 80`, not `15 * 80`), or ignore the result in its
-# final answer. The grammar guarantees the call's *form*; whether it is the *right* call is not guaranteed,
-# which is why tool use is tested like any other output (notebook 11).
+# With two examples the model picks a fitting tool and writes an argument that belongs to the question.
+# Now read the rest above with a critical eye. Is each expression the right one (15% of 80 is `0.15 * 80`)?
+# Is each search query specific enough? Does the final answer use the result it was sent? A model this
+# small often gets these wrong. The grammar guarantees the call's *form*, never that it is the *right*
+# call or that the answer uses it, which is why tool use is tested like any other output (notebook 11).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · MCP: the same tools over a standard protocol

@@ -41,7 +41,7 @@ def check_three_turn_messages(fn) -> bool:
             return verdict(False, f"message {i} is {g!r}; it should be {w!r}")
     return verdict(
         True,
-        "the whole history goes with every request: the model only knows Ada's name because "
+        "the whole history goes with every request: the model can only know Ada's name because "
         "the first turn is in the prompt again.",
     )
 
