@@ -29,6 +29,7 @@ import ast
 import inspect
 import time
 from collections import defaultdict
+from types import SimpleNamespace
 
 import _common as C
 
@@ -123,10 +124,17 @@ def _is_top_level(event) -> bool:
     """An aten op called from Python, not from inside another aten op."""
     parent = event.cpu_parent
     while parent is not None:
-        if parent.name.startswith("aten::"):
+        if _is_op(parent):
             return False
         parent = parent.cpu_parent
     return True
+
+
+MATMUL_OPS = ("aten::linear", "mkldnn::_linear_pointwise")      # F.linear; oneDNN's route (cpu_linear.py)
+
+
+def _is_op(event) -> bool:
+    return event.name.startswith(("aten::", "mkldnn::"))
 
 
 def _category(event, where: str | None) -> str:
@@ -134,15 +142,15 @@ def _category(event, where: str | None) -> str:
     if where is None:
         return "outside model.py (argmax, .tolist())"
     if where == "Transformer.forward":
-        if event.name == "aten::linear":
+        if event.name in MATMUL_OPS:
             return "output matmul (576 -> 49152)"
         return "embedding, rope lookup, misc"
     if where in ("Attention.forward", "Attention.attend"):
-        if event.name == "aten::linear":
+        if event.name in MATMUL_OPS:
             return "attention projections (qkv, out)"
         return "attention itself (scores, softmax, weighted sum; views)"
     if where == "FeedForward.forward":
-        return "FFN matmuls (gate_up, down)" if event.name == "aten::linear" else "FFN silu * up"
+        return "FFN matmuls (gate_up, down)" if event.name in MATMUL_OPS else "FFN silu * up"
     table = {"apply_rope": "RoPE", "KVCache.store": "KV cache write", "RMSNorm.forward": "RMSNorm",
              "Block.forward": "residual adds", "_check_ids": "id checks (min/max)",
              "Transformer.rope_and_mask": "positions / mask",
@@ -187,7 +195,7 @@ def profile_decode(torch, model, ids, steps: int = 20) -> dict:
     per_cat: dict[str, float] = defaultdict(float)
     n_ops = 0
     for event in prof.events():
-        if not event.name.startswith("aten::") or not _is_top_level(event):
+        if not _is_op(event) or not _is_top_level(event):
             continue            # only the ops Python called directly; their children are inside
         n_ops += 1
         where = _model_function(event, ranges, model_file)
@@ -235,9 +243,11 @@ def hf_forward_ms(torch, hf, ids, steps: int = 20) -> float:
     return C.median(times) * 1e3
 
 
-def time_matmuls(torch, model, repeats: int = 30) -> dict:
-    """The matrix-vector products of one decode step, timed alone (no Python in between)."""
-    F = torch.nn.functional
+def time_matmuls(torch, model, repeats: int = 30, route=None) -> dict:
+    """The matrix-vector products of one decode step, timed alone (no Python in between), by
+    `route` (the model's own `cpu_linear.linear` unless given; F.linear for PyTorch's default)."""
+    from lesson_utils.llm.cpu_linear import linear
+    F = SimpleNamespace(linear=route or linear)
     x = torch.randn(1, 1, model.config.dim)
     h = torch.randn(1, 1, model.config.hidden_dim)
     blocks = model.blocks
@@ -389,13 +399,15 @@ def main():
     # Each of these is redone if other processes got busy while it ran (see _common.quiet_timed).
     prof = C.quiet_timed(profile_decode, torch, model, ids, steps=10 if args.quick else 20)[1]
     mm = C.quiet_timed(time_matmuls, torch, model, repeats=10 if args.quick else 30)[1]
+    mm_default = C.quiet_timed(time_matmuls, torch, model, repeats=10 if args.quick else 30,
+                               route=torch.nn.functional.linear)[1]
     floor_ms = C.quiet_timed(overhead_floor, torch, model, ids)[1]
     hf_step_ms = C.quiet_timed(hf_forward_ms, torch, hf, ids)[1]
     fast_mm = C.quiet_timed(time_fast_matmuls, torch, fast, repeats=10 if args.quick else 30)[1]
     say()
     say(f"where a decode step goes (ours, model forward + argmax, {prof['steps']} steps, torch.profiler):")
     say(f"  unprofiled wall time {prof['wall_ms_per_step']:.2f} ms/step; "
-        f"{prof['ops_per_step']:.0f} top-level aten ops/step")
+        f"{prof['ops_per_step']:.0f} top-level ops/step")
     wall = prof["wall_ms_per_step"]
     for label, ms in prof["categories_ms_per_step"].items():
         say(f"  {label:58} {ms:7.2f} ms  {ms / wall:6.1%}")
@@ -407,7 +419,9 @@ def main():
         f"its generate() step: {result['hf']['decode_ms_per_token']:.2f} ms")
     say("  matmuls timed alone, no Python in between: 120 layer matmuls "
         f"{mm['layer_matmuls_ms']:.2f} ms, output matmul {mm['output_matmul_ms']:.2f} ms, "
-        f"together {(mm['layer_matmuls_ms'] + mm['output_matmul_ms']) / wall:.0%} of the step")
+        f"together {(mm['layer_matmuls_ms'] + mm['output_matmul_ms']) / wall:.0%} of the step "
+        f"(oneDNN's route where the model takes it, lesson_utils/llm/cpu_linear.py); by PyTorch's default "
+        f"F.linear: {mm_default['layer_matmuls_ms']:.2f} ms and {mm_default['output_matmul_ms']:.2f} ms")
     fast_step = result["fast"]["decode_ms_per_token"]
     fast_mm_ms = fast_mm["layer_matmuls_ms"] + fast_mm["output_matmul_ms"]
     say(f"  fast path, timed alone: 120 4-bit layer products {fast_mm['layer_matmuls_ms']:.2f} ms, bfloat16 "
@@ -428,7 +442,7 @@ def main():
                       "greedy_agreement_note": note,
                       "bandwidth": bandwidth, "weight_bytes": weight_bytes,
                       "ceiling_tokens_per_s_copy": ceiling_copy, "ceiling_tokens_per_s_read": ceiling_read,
-                      "profile": prof, "matmuls_alone": mm,
+                      "profile": prof, "matmuls_alone": mm, "matmuls_alone_f_linear": mm_default,
                       "overhead_floor_ms_per_step": floor_ms,
                       "hf_forward_ms_per_step": hf_step_ms, "fast_matmuls_alone": fast_mm},
            say.text, args.quick)

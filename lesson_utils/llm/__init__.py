@@ -1,6 +1,7 @@
 """The real model, SmolLM2-135M-Instruct, from its file to text in and text out (notebooks 00, 01, 04, 05).
 
-model.py is the network; weights.py reads the GGUF file into it; quantized.py runs the file's own 4-bit
+model.py is the network (cpu_linear.py gives its matrix products a faster float32 route on a CPU);
+weights.py reads the GGUF file into it; quantized.py runs the file's own 4-bit
 numbers; tokenizers.py, chat.py, sampling.py and generation.py turn text into tokens and back;
 chat_model.py puts them together behind load_chat_model().
 """

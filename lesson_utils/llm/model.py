@@ -27,6 +27,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# Linear is nn.Linear with a faster route for the same float32 product on a CPU (see cpu_linear.py).
+from .cpu_linear import Linear, linear
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -141,8 +144,8 @@ class Attention(nn.Module):
         self.layer = layer                # which block this is: where its keys and values go in a KVCache
         # The query, key and value matrices stacked into one, so one matrix multiply
         # computes all three (the same numbers as three separate ones, and faster).
-        self.qkv = nn.Linear(config.dim, (config.n_heads + 2 * config.n_kv_heads) * self.hd, bias=False)
-        self.out = nn.Linear(config.n_heads * self.hd, config.dim, bias=False)
+        self.qkv = Linear(config.dim, (config.n_heads + 2 * config.n_kv_heads) * self.hd, bias=False)
+        self.out = Linear(config.n_heads * self.hd, config.dim, bias=False)
 
     # The three matrices, as views into the stacked one, for notebooks that use them apart.
     @property
@@ -203,8 +206,8 @@ class FeedForward(nn.Module):
         super().__init__()
         self.hidden_dim = config.hidden_dim
         # gate and up stacked into one matrix for one multiply, as in Attention.qkv.
-        self.gate_up = nn.Linear(config.dim, 2 * config.hidden_dim, bias=False)
-        self.down = nn.Linear(config.hidden_dim, config.dim, bias=False)
+        self.gate_up = Linear(config.dim, 2 * config.hidden_dim, bias=False)
+        self.down = Linear(config.hidden_dim, config.dim, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         gate, up = self.gate_up(x).split(self.hidden_dim, dim=-1)      # 2 × (B, T, F)
@@ -285,7 +288,7 @@ class Transformer(nn.Module):
             x = x[:, -1:]
         x = self.norm(x)
         if self.output is None:
-            logits = F.linear(x, self.embed.weight)   # tied: the output matrix is the embedding matrix
+            logits = linear(x, self.embed.weight)     # tied: the output matrix is the embedding matrix
         else:
             logits = self.output(x)
         return ModelOutput(logits, hidden, attentions)

@@ -41,6 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .cpu_linear import linear
 from .model import Transformer, rope_tables
 
 GROUP = 32          # weights per block: one scale and one offset each
@@ -155,7 +156,7 @@ class Int4Linear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not _one_token_each(x):
-            return F.linear(x, self.dequantized())          # reading a prompt: exact, float32
+            return linear(x, self.dequantized())            # reading a prompt: exact, float32
         flat = x.reshape(-1, self.in_features).to(torch.bfloat16)
         y = torch._weight_int4pack_mm_for_cpu(flat, self.packed, GROUP, self.scale_and_zero)
         return y.to(torch.float32).reshape(*x.shape[:-1], self.out_features)
@@ -209,7 +210,7 @@ class ReadOut(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not _one_token_each(x):
-            return F.linear(x, self.embedding[0].table())
+            return linear(x, self.embedding[0].table())     # the exact model's route and numbers
         return F.linear(x.to(torch.bfloat16), self.weight).to(torch.float32)
 
 

@@ -94,7 +94,9 @@ def test_next_token_distribution(model, prompts):
     assert probs.sum().item() == pytest.approx(1.0, abs=1e-4)
     with torch.inference_mode():
         expected = model(torch.tensor([prompts[1]])).logits[0, -1].softmax(-1)
-    torch.testing.assert_close(probs, expected, rtol=0, atol=1e-6)
+    # Float32 rounding only: last_only multiplies one row by the output matrix, the full run T rows,
+    # and the two shapes take different product routes (cpu_linear.py).
+    torch.testing.assert_close(probs, expected, rtol=1e-4, atol=1e-6)
     assert torch.equal(next_token_logits(model, torch.tensor(prompts[1])).argmax(), probs.argmax())
 
 
