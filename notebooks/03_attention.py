@@ -249,9 +249,9 @@ T = len(ids)
 ours, our_weights = attention(attn_in, wq, wk, wv, wo, cfg.n_heads, cfg.n_kv_heads,
                               model.rope_cos[:T].cpu(), model.rope_sin[:T].cpu())
 largest = (ours - attn_out).abs().max()
-assert largest < 1e-5, f"our attention differs from the model's by {largest:.1e}"
+assert largest < 1e-4, f"our attention differs from the model's by {largest:.1e}"
 # The exact size of a rounding difference depends on the CPU, so the bound is printed, not the value.
-print("largest difference between our output and the model's: below 1e-5")
+print("largest difference between our output and the model's: below 1e-4")
 print(f"(the outputs themselves are of size {attn_out.abs().mean():.2f} on average)")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -488,7 +488,7 @@ plt.show()
 #   token mixes in information from itself and earlier tokens, never later ones.
 # - SmolLM2 runs **9 heads** of 64 numbers per layer, with **3 shared key/value heads**
 #   (grouped-query attention) and rotated positions (RoPE). Your fifteen-line function matched a real
-#   layer to rounding error (below 1e-5).
+#   layer to rounding error (below 1e-4).
 # - Real heads do measurable jobs: **previous-token heads**, **attention sinks** on the first token,
 #   and **induction heads**, whose pattern is exactly the lookup needed to continue a repeated random
 #   sequence (which the model predicts 78% right the second time, 0% the first).
