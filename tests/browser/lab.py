@@ -71,7 +71,8 @@ class Lab:
         self.log = open(self.workdir / "jupyterlab.log", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--expose-app-in-browser",
-             f"--port={self.port}", "--ip=127.0.0.1", f"--IdentityProvider.token={self.token}",
+             f"--port={self.port}", "--ServerApp.port_retries=0",     # that port or none: not another's
+             "--ip=127.0.0.1", f"--IdentityProvider.token={self.token}",
              f"--ServerApp.root_dir={copy}", f"--LabApp.user_settings_dir={settings}",
              f"--LabApp.workspaces_dir={self.workdir / 'workspaces'}",
              # Kernels talk over Unix sockets, not TCP ports: nbval starts its own kernels at the
