@@ -126,17 +126,50 @@ def sample_batch(model: TinyGPT, prompt_ids: list[int], n: int, length: int, gen
     """n samples of `length` new tokens after the prompt, side by side -> ids (n, P + length), on the CPU.
 
     Like generate(), the model sees only the last `context` tokens at each step (a sliding window).
+    While the text fits in the context, each step reads only the newest token and keeps every
+    block's keys and values for the next (last_logits); past it, each step reads the whole window.
     """
     if temperature <= 0:
         raise ValueError("temperature must be > 0 for sampling; use generate(temperature=0) for greedy")
+    if len(prompt_ids) == 0:
+        raise ValueError("the prompt has no tokens: sampling needs at least one to continue")
     device = model.token_embed.weight.device
     ids = torch.tensor([prompt_ids] * n)
+    cache = [None] * len(model.blocks)
     for _ in range(length):
-        window = ids[:, -model.config.context:].to(device)
-        logits = model(window)[0][:, -1].float().cpu()                         # (n, V)
-        probs = (logits / temperature).softmax(-1)
+        T = ids.shape[1]
+        if T <= model.config.context:
+            new = ids if T == len(prompt_ids) else ids[:, -1:]           # the prompt, then one token
+            logits = last_logits(model, new.to(device), cache, start=T - new.shape[1])
+        else:
+            logits = model(ids[:, -model.config.context:].to(device))[0][:, -1]
+        probs = (logits.float().cpu() / temperature).softmax(-1)          # (n, V)
         ids = torch.cat([ids, torch.multinomial(probs, 1, generator=generator)], dim=1)
     return ids
+
+
+def last_logits(model: TinyGPT, ids: torch.Tensor, cache: list, start: int) -> torch.Tensor:
+    """The model's forward pass for ids (B, t) at positions start .. start + t - 1, the earlier
+    positions' keys and values taken from `cache` (one (k, v) per block, None at first) and the new
+    ones added to it -> the logits of the last position (B, V). The same sums as TinyGPT.forward and
+    SelfAttention.forward, for the new positions only."""
+    B, t = ids.shape
+    if t > 1 and start > 0:
+        raise ValueError("last_logits reads several new positions only at the start (start=0)")
+    x = model.token_embed(ids) + model.position_embed(torch.arange(start, start + t, device=ids.device))
+    for i, block in enumerate(model.blocks):
+        attn, D = block.attn, x.shape[-1]
+        q, k, v = attn.qkv(block.norm1(x)).split(D, dim=-1)
+        q, k, v = (z.view(B, t, attn.n_heads, D // attn.n_heads).transpose(1, 2) for z in (q, k, v))
+        if cache[i] is not None:                                          # earlier positions first
+            k, v = torch.cat([cache[i][0], k], dim=2), torch.cat([cache[i][1], v], dim=2)
+        cache[i] = (k, v)
+        # Several new positions only at the start (the prompt): each sees itself and those before.
+        # One new position sees every cached one, so it needs no mask.
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=t > 1)
+        x = x + attn.out(y.transpose(1, 2).reshape(B, t, D))
+        x = x + block.mlp(block.norm2(x))
+    return model.norm(x[:, -1]) @ model.token_embed.weight.T
 
 
 def continuation_logprobs(model: TinyGPT, ids: torch.Tensor, n_prompt: int) -> torch.Tensor:

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from lesson_utils.scratch.pretraining import prepare_corpus
-from lesson_utils.scratch.tiny_gpt import TinyConfig, TinyGPT, batches, evaluate
+from lesson_utils.scratch.tiny_gpt import TinyConfig, TinyGPT, batches, evaluate, last_logits, sample_batch
 
 
 def test_config_rejects_bad_sizes():
@@ -110,3 +110,40 @@ def test_a_story_model_whose_tokenizer_does_not_fit_it_is_refused(tmp_path, monk
     monkeypatch.setattr("lesson_utils.assets.ASSETS", tmp_path)
     with pytest.raises(ValueError, match="has 2[0-9][0-9] tokens but the model reads 300"):
         tiny_gpt.load_story_model()
+
+
+def sample_by_whole_windows(model, prompt_ids, n, length, generator):
+    """sample_batch as it would be without keys and values kept: every step reads the whole window."""
+    ids = torch.tensor([prompt_ids] * n)
+    with torch.no_grad():
+        for _ in range(length):
+            logits = model(ids[:, -model.config.context:])[0][:, -1]
+            ids = torch.cat([ids, torch.multinomial(logits.softmax(-1), 1, generator=generator)], dim=1)
+    return ids
+
+
+def test_kept_keys_and_values_give_the_whole_window_logits():
+    torch.manual_seed(0)
+    model = TinyGPT(TinyConfig(vocab_size=40, context=12, dim=16, n_layers=2, n_heads=2)).eval()
+    ids = torch.randint(0, 40, (3, 10))
+    cache = [None] * len(model.blocks)
+    with torch.no_grad():
+        got = [last_logits(model, ids[:, :4], cache, start=0)]                 # a 4-token prompt
+        got += [last_logits(model, ids[:, t - 1:t], cache, start=t - 1) for t in range(5, 11)]
+        want = [model(ids[:, :t])[0][:, -1] for t in range(4, 11)]
+    for g, w in zip(got, want, strict=True):
+        torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
+    assert cache[0][0].shape == (3, 2, 10, 8)                                  # (B, heads, positions, dim)
+    with pytest.raises(ValueError, match="start=0"):
+        last_logits(model, ids[:, :2], cache, start=10)
+
+
+def test_sampling_draws_what_whole_windows_would_even_past_the_context():
+    torch.manual_seed(1)
+    model = TinyGPT(TinyConfig(vocab_size=40, context=12, dim=16, n_layers=2, n_heads=2)).eval()
+    for prompt, length in (([3, 1, 4], 6), ([3, 1, 4], 20), (list(range(14)), 3)):   # inside, past, long
+        got = sample_batch(model, prompt, 5, length, torch.Generator().manual_seed(7))
+        want = sample_by_whole_windows(model, prompt, 5, length, torch.Generator().manual_seed(7))
+        assert got.shape == (5, len(prompt) + length) and torch.equal(got, want)
+    with pytest.raises(ValueError, match="no tokens"):
+        sample_batch(model, [], 2, 3, torch.Generator())
