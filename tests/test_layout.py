@@ -152,9 +152,9 @@ def test_no_module_name_is_used_twice_except_a_notebooks_widgets_and_exercises()
     assert len(twice) >= 8
 
 
-# Test files that test the series as a whole, not one module.
+# Test files that test the series as a whole or one of its scripts (scripts/, tasks.py), not one module.
 WHOLE_SERIES_TESTS = {"test_compare_outputs.py", "test_layout.py", "test_notebooks.py", "test_site.py",
-                      "llm/test_parity_transformers.py"}
+                      "test_tasks.py", "llm/test_parity_transformers.py"}
 
 
 def test_each_test_file_is_named_for_the_module_it_tests():

@@ -151,8 +151,8 @@ def sample_batch(model: TinyGPT, prompt_ids: list[int], n: int, length: int, gen
 def last_logits(model: TinyGPT, ids: torch.Tensor, cache: list, start: int) -> torch.Tensor:
     """The model's forward pass for ids (B, t) at positions start .. start + t - 1, the earlier
     positions' keys and values taken from `cache` (one (k, v) per block, None at first) and the new
-    ones added to it -> the logits of the last position (B, V). The same sums as TinyGPT.forward and
-    SelfAttention.forward, for the new positions only."""
+    ones added to it -> the logits of the last position (B, V). The computation of TinyGPT.forward and
+    SelfAttention.forward for the new positions only; the sums may round differently (float32)."""
     B, t = ids.shape
     if t > 1 and start > 0:
         raise ValueError("last_logits reads several new positions only at the start (start=0)")
