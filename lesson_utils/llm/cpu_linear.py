@@ -5,14 +5,16 @@ route for that (`F.linear`, through Intel's MKL) is slow for the shapes a model 
 it writes: one token, or one token for each of a few prompts, times a large matrix. oneDNN,
 the other CPU library inside PyTorch, does the same float32 product faster there:
 
-    rows of x      route                                         why
-    1, or > 64     oneDNN on W as it is                           no copy of the weights
-    2 to 64        oneDNN on a copy of W laid out for batches    a batch of decoding steps
+    x holds                                        route                                        why
+    one token of 2 to 64 sequences (a batch step)  oneDNN on a copy of W laid out for batches   fastest there
+    anything else (one token, a prompt, > 64)      oneDNN on W as it is                         no copy of the weights
 
 The copy ("packed" weights: the same numbers, reordered into tiles that oneDNN reads in
-order) is made the first time a matrix meets a batch, so it costs memory (4 bytes a weight
-again) only in programs that decode several prompts at once. If the weights change (training,
-a notebook's experiment), the copy is made again.
+order) is made the first time a matrix meets a batch step, so it costs memory (4 bytes a
+weight again, about 0.4 GB for the chat model) only in programs that decode several prompts
+at once. A prompt is read on W as it is even when it has 2 to 64 tokens: packing for it would
+hold that copy in every program that chats, for about 20 ms saved per prompt. If the weights
+change (training, a notebook's experiment), the copy is made again.
 
 Only the order of the additions differs from `F.linear`, so the results agree to float32
 rounding (`tests/llm/test_cpu_linear.py`). Training needs gradients, which oneDNN's product does
@@ -29,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 ONEDNN = torch.backends.mkldnn.is_available()
-BATCH_ROWS = range(2, 65)       # rows of x that use the packed copy
+BATCH_ROWS = range(2, 65)       # sequences in a batch step that use the packed copy
 PACKED_FOR = 16                 # the batch size oneDNN lays the copy out for
 
 # id(weight) -> (a weak reference to it, its storage address, its version counter, the packed
@@ -55,6 +57,12 @@ def packed(weight: torch.Tensor) -> torch.Tensor:
     return held[3]
 
 
+def batch_step(x: torch.Tensor) -> bool:
+    """Whether x is one token for each of 2 to 64 sequences: (B, 1, in), or (B, in) vectors."""
+    one_each = x.dim() < 3 or x.shape[-2] == 1
+    return one_each and x.numel() // x.shape[-1] in BATCH_ROWS
+
+
 def is_packed(weight: torch.Tensor) -> bool:
     """Whether `weight` has a packed copy now (for tests)."""
     held = _packed.get(id(weight))
@@ -65,9 +73,8 @@ def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
     """x @ weight.T (+ bias), for x of shape (..., in) and weight (out, in)."""
     if not uses_onednn(x, weight):
         return F.linear(x, weight, bias)
-    rows = x.numel() // x.shape[-1]
     # (A tensor made under torch.inference_mode has no version counter to watch: never packed.)
-    w = packed(weight) if rows in BATCH_ROWS and not weight.is_inference() else weight.detach()
+    w = packed(weight) if batch_step(x) and not weight.is_inference() else weight.detach()
     return torch.ops.mkldnn._linear_pointwise(x, w, None if bias is None else bias.detach(),
                                               "none", [], "")
 

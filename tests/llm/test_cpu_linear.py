@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from lesson_utils.llm import cpu_linear
 from lesson_utils.llm.cpu_linear import Linear, linear, uses_onednn
+from lesson_utils.llm.generation import generate, generate_batch
 from lesson_utils.llm.model import ModelConfig, Transformer
 
 needs_onednn = pytest.mark.skipif(not cpu_linear.ONEDNN, reason="this PyTorch has no oneDNN")
@@ -37,8 +38,27 @@ def test_batches_get_a_packed_copy_and_single_rows_do_not():
     weight, _ = _weights(seed=2)
     linear(torch.randn(1, 96), weight)
     assert not cpu_linear.is_packed(weight)
+    linear(torch.randn(1, 30, 96), weight)          # a prompt of 30 tokens: no copy either
+    assert not cpu_linear.is_packed(weight)
+    linear(torch.randn(2, 5, 96), weight)           # two prompts of 5 tokens
+    assert not cpu_linear.is_packed(weight)
+    linear(torch.randn(65, 1, 96), weight)          # a batch step of more than 64 sequences
+    assert not cpu_linear.is_packed(weight)
     linear(torch.randn(4, 1, 96), weight)
     assert cpu_linear.is_packed(weight)
+
+
+@needs_onednn
+def test_chatting_holds_no_second_copy_of_the_weights():
+    torch.manual_seed(6)
+    model = Transformer(ModelConfig(vocab_size=97, dim=32, n_layers=2, n_heads=4, n_kv_heads=2,
+                                    hidden_dim=64, context_length=64)).requires_grad_(False)
+    matrices = [m.weight for m in model.modules() if isinstance(m, Linear)]
+    assert matrices
+    generate(model, list(range(1, 40)), max_new_tokens=5)     # one prompt of 39 tokens
+    assert not any(cpu_linear.is_packed(w) for w in matrices)
+    generate_batch(model, [[1, 2, 3], [4, 5, 6, 7]], max_new_tokens=3)
+    assert all(cpu_linear.is_packed(w) for w in matrices)
 
 
 @needs_onednn
