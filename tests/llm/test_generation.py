@@ -115,10 +115,15 @@ def _recording_sampler(monkeypatch):
     return seen
 
 
-def test_batch_gives_each_prompt_the_probabilities_it_has_alone(model, prompts, monkeypatch):
+@pytest.mark.parametrize("read", ["in one call", "one by one"])
+def test_batch_gives_each_prompt_the_probabilities_it_has_alone(model, prompts, monkeypatch, read):
     n = 6
     seen = _recording_sampler(monkeypatch)
+    if read == "one by one":        # as a batch of long prompts is read
+        monkeypatch.setattr(generation, "ONE_CALL_TOKENS", 0)
+    assert (len(prompts) * max(map(len, prompts)) <= generation.ONE_CALL_TOKENS) == (read == "in one call")
     batch = generate_batch(model, prompts, max_new_tokens=n, temperature=0)
+    first_step = seen[0].clone()
     batch_probs = torch.stack(seen).softmax(-1)                   # (steps, B, V)
     assert batch_probs.shape == (n, len(prompts), model.config.vocab_size)
     worst = 0.0
@@ -127,6 +132,8 @@ def test_batch_gives_each_prompt_the_probabilities_it_has_alone(model, prompts, 
         alone = generate(model, ids, max_new_tokens=n, temperature=0)
         assert batch[row] == alone
         alone_probs = torch.cat(seen).softmax(-1)                 # (steps, V)
+        if read == "one by one":    # a prompt read alone gives the very logits it gives alone
+            assert torch.equal(first_step[row], seen[0][0])
         worst = max(worst, (batch_probs[:, row] - alone_probs).abs().max().item())
     print(f"\nbatched vs alone: max |dp| over {n} steps = {worst:.2e}")
     assert worst < 1e-4
