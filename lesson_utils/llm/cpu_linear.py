@@ -5,9 +5,9 @@ route for that (`F.linear`, through Intel's MKL) is slow for the shapes a model 
 it writes: one token, or one token for each of a few prompts, times a large matrix. oneDNN,
 the other CPU library inside PyTorch, does the same float32 product faster there:
 
-    x holds                                        route                                        why
-    one token of 2 to 64 sequences (a batch step)  oneDNN on a copy of W laid out for batches   fastest there
-    anything else (one token, a prompt, > 64)      oneDNN on W as it is                         no copy of the weights
+    x holds                                   route                                       why
+    one token of 2-64 sequences (batch step)  oneDNN on a copy of W laid out for batches  fastest there
+    anything else (one token, a prompt)       oneDNN on W as it is                        no copy of W
 
 The copy ("packed" weights: the same numbers, reordered into tiles that oneDNN reads in
 order) is made the first time a matrix meets a batch step, so it costs memory (4 bytes a

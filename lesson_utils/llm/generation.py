@@ -22,11 +22,12 @@ from .sampling import check_sampling_args, sample_next
 # batch, so a near-tie can, rarely, pick another token, as batching itself can.
 DROP_SHARE = 0.25
 
-# The prompts of a batch are read in one call when the padded batch holds at most this many
-# tokens, else one prompt at a time. Long prompts read alone compute no padding and no
-# (B, T, S) mask, and keep the attention's memory to one prompt's: 37 prompts of 212-298 tokens
-# took 18 s one by one against 27 s in one call (2 threads, AMD EPYC); for short prompts each
-# call's fixed cost wins (16 prompts of 34-40 tokens: 2.3 s one by one, 1.5 s in one call).
+# On a CPU, the prompts of a batch are read in one call when the padded batch holds at most
+# this many tokens, else one prompt at a time. Long prompts read alone compute no padding and
+# no (B, T, S) mask, and keep the attention's memory to one prompt's: 37 prompts of 212-298
+# tokens took 25-27 s one by one against 34-38 s in one call (3 rounds, 2 threads, AMD EPYC);
+# for short prompts each call's fixed cost wins (16 prompts of 34-40 tokens: 2.3 s one by one,
+# 1.5 s in one call). A GPU reads a whole batch at once faster, so there it is always one call.
 ONE_CALL_TOKENS = 1024
 
 
@@ -84,7 +85,8 @@ def stream_batch(model: Transformer, prompts: Sequence[Sequence[int]], *, max_ne
     Each step yields a list with one new token id per prompt, or None for a prompt
     that has already produced a stop token (the stop token itself is not yielded).
     Prompts of different lengths are padded on the left and masked, so each prompt
-    sees the same probabilities as it would alone. Finished prompts leave the batch
+    sees the same probabilities as it would alone (a large batch's prompts are read one
+    at a time, see ONE_CALL_TOKENS, then decoded together). Finished prompts leave the batch
     (see DROP_SHARE), so a batch whose replies end early gets faster as it goes.
     """
     check_sampling_args(temperature, top_k, top_p)
@@ -109,8 +111,9 @@ def stream_batch(model: Transformer, prompts: Sequence[Sequence[int]], *, max_ne
     done = torch.zeros(B, dtype=torch.bool, device=device)
     rows = torch.arange(B, device=device)        # the prompts still in the batch
 
-    if B == 1 or B * longest <= ONE_CALL_TOKENS:
-        logits = model(ids, cache=cache, attention_mask=mask if ragged else None, last_only=True).logits[:, -1]
+    if B == 1 or B * longest <= ONE_CALL_TOKENS or device.type != "cpu":
+        logits = model(ids, cache=cache, attention_mask=mask if ragged else None,
+                       last_only=True).logits[:, -1]
     else:
         logits = _read_one_by_one(model, prompts, cache, longest)
     for step in range(max_new_tokens):
@@ -135,13 +138,16 @@ def stream_batch(model: Transformer, prompts: Sequence[Sequence[int]], *, max_ne
             logits[rows] = out
 
 
-def _read_one_by_one(model: Transformer, prompts: list[list[int]], cache: KVCache, longest: int) -> torch.Tensor:
-    """Read each prompt alone and put its keys and values in its row of the batch's cache, right-aligned
-    as left padding would leave them. Returns the logits (B, V) of each prompt's last token."""
+def _read_one_by_one(model: Transformer, prompts: list[list[int]], cache: KVCache,
+                     longest: int) -> torch.Tensor:
+    """Read each prompt alone and put its keys and values in its row of the batch's cache,
+    right-aligned as left padding would leave them. Returns the logits (B, V) of each prompt's
+    last token."""
     logits = []
     for row, p in enumerate(prompts):
         alone = KVCache(model.config, 1, len(p), model.dtype, model.device)
-        logits.append(model(torch.tensor([p], device=model.device), cache=alone, last_only=True).logits[0, -1])
+        ids = torch.tensor([p], device=model.device)
+        logits.append(model(ids, cache=alone, last_only=True).logits[0, -1])
         cache.keys[:, row, :, longest - len(p):longest] = alone.keys[:, 0]
         cache.values[:, row, :, longest - len(p):longest] = alone.values[:, 0]
     cache.length = longest
